@@ -1,0 +1,43 @@
+/*
+ * mmu-sim: synthetic workload generators (`mmu-sim gen`).
+ *
+ * Each workload writes a self-contained trace (page tables included as
+ * wrmem events) modelling one real guest behaviour; the same name, params
+ * and seed always give the same trace.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MMU_SIM_GEN_H
+#define MMU_SIM_GEN_H
+
+#include "mmu_sim/common.h"
+#include "mmu_sim/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct msim_gen_opts {
+	uint64_t seed;      /**< PRNG seed */
+	const char *params; /**< workload parameters "key=value,key=value" */
+} msim_gen_opts;
+
+#define MSIM_GEN_OPTS_INIT { 1, NULL }
+
+/**
+ * Generate workload `name` into `w`. Unknown names give MSIM_ENOENT,
+ * bad params MSIM_EINVAL (the message names the parameter).
+ */
+MSIM_API int msim_gen(const char *name, const msim_gen_opts *opts,
+		      msim_trace_writer *w);
+
+/** NULL-terminated list of workload names. */
+MSIM_API const char *const *msim_gen_workloads(void);
+
+/** Multi-line help for workload `name` (its params and defaults), or NULL. */
+MSIM_API const char *msim_gen_help(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
