@@ -1,8 +1,126 @@
-/* mmu-sim CLI entry point (being built). SPDX-License-Identifier: MIT */
+/*
+ * mmu-sim: command-line front end. Every subcommand is a thin layer over
+ * the library (include/mmu_sim/).
+ * SPDX-License-Identifier: MIT
+ */
 #include <stdio.h>
-#include "mmu_sim/common.h"
-int main(void)
+#include <string.h>
+
+#include "cli.h"
+
+/*
+ * Subcommands implemented in their own files; weak so that a tree in
+ * which one is not built yet still links and says so.
+ */
+int msim_cli_convert(int argc, char **argv) __attribute__((weak));
+int msim_cli_import(int argc, char **argv) __attribute__((weak));
+int msim_cli_record(int argc, char **argv) __attribute__((weak));
+
+static const char usage[] =
+	"usage: mmu-sim <command> [options] [args]\n"
+	"\n"
+	"Cycle-level simulator of x86 address translation under KVM.\n"
+	"\n"
+	"Commands:\n"
+	"  replay TRACE      replay a trace on one machine/policy; print statistics\n"
+	"  compare TRACE     replay one trace under several KVM policies side by side\n"
+	"  convert IN OUT    convert a trace between text and binary (lossless)\n"
+	"  gen WORKLOAD      generate a synthetic workload trace\n"
+	"  import FTRACE     turn a tracefs/trace-cmd recording into a native trace\n"
+	"  validate TRACE    replay a recorded trace and check the model's predictions\n"
+	"  record            run scenarios on real KVM (/dev/kvm) and record ftrace\n"
+	"  help [TOPIC]      this text; topics: events, policies, presets, workloads\n"
+	"\n"
+	"`mmu-sim <command> --help` explains each command with examples.\n"
+	"Exit status: 0 success, 1 failure or validation mismatch, 2 bad input.\n";
+
+static int help_events(void)
 {
-	printf("mmu-sim %s\n", msim_version());
-	return 0;
+	printf("Trace events (text form; see traces/FORMAT.md):\n\n");
+	for (unsigned t = 1; t < MSIM_EV_COUNT_; t++) {
+		const msim_event_spec *sp = msim_event_spec_get(t);
+
+		printf("  %-8s %s\n", sp->name, sp->help);
+		for (unsigned a = 0; a < sp->nargs; a++)
+			printf("      %s%s%s  %s\n", sp->args[a].positional ? "" : "",
+			       sp->args[a].name, sp->args[a].positional ? " (positional)" :
+			       sp->args[a].required ? "= (required)" : "=", sp->args[a].help);
+	}
+	printf("\nExpectation kinds (`expect KIND ...`):\n\n");
+	for (unsigned k = 0; msim_expect_spec_get(k); k++) {
+		const msim_event_spec *sp = msim_expect_spec_get(k);
+
+		printf("  %-8s %s\n", sp->name, sp->help);
+	}
+	return CLI_OK;
+}
+
+static int help_workloads(void)
+{
+	const char *const *w = msim_gen_workloads();
+
+	if (!*w)
+		printf("No workload generators are built into this library yet.\n");
+	for (; *w; w++)
+		printf("%s\n%s\n\n", *w, msim_gen_help(*w));
+	return CLI_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stdout);
+		return CLI_OK;
+	}
+	if (!strcmp(argv[1], "events"))
+		return help_events();
+	if (!strcmp(argv[1], "workloads"))
+		return help_workloads();
+	if (!strcmp(argv[1], "policies") || !strcmp(argv[1], "presets")) {
+		printf("The KVM MMU model and cycle-model presets are not built into "
+		       "this library yet.\n");
+		return CLI_OK;
+	}
+	cli_error("unknown help topic '%s' (events, policies, presets, workloads)", argv[1]);
+	return CLI_BADINPUT;
+}
+
+static int not_built(const char *cmd)
+{
+	cli_error("'%s' is not built into this version of mmu-sim yet", cmd);
+	return CLI_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return CLI_BADINPUT;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+		return cmd_help(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--version")) {
+		printf("mmu-sim %s\n", msim_version());
+		return CLI_OK;
+	}
+	if (!strcmp(cmd, "replay"))
+		return cli_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cli_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gen"))
+		return cli_gen(argc - 1, argv + 1);
+	if (!strcmp(cmd, "validate"))
+		return cli_validate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "convert"))
+		return msim_cli_convert ? msim_cli_convert(argc - 1, argv + 1) : not_built(cmd);
+	if (!strcmp(cmd, "import"))
+		return msim_cli_import ? msim_cli_import(argc - 1, argv + 1) : not_built(cmd);
+	if (!strcmp(cmd, "record"))
+		return msim_cli_record ? msim_cli_record(argc - 1, argv + 1) : not_built(cmd);
+	cli_error("unknown command '%s'", cmd);
+	fputs(usage, stderr);
+	return CLI_BADINPUT;
 }

@@ -1,0 +1,129 @@
+/*
+ * Workload generator registry and parameter parsing. The workloads live
+ * in gen_chase.c (pointer chase, for calibration) and gen_kvm.c (guest
+ * behaviours that exercise the KVM MMU model).
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_internal.h"
+#include "internal.h"
+
+#define GEN_MAX 64
+
+static const struct msim_gen_workload *const gen_tables[] = {
+	msim_gen_chase_workloads,
+	msim_gen_kvm_workloads,
+};
+
+static const char *gen_names[GEN_MAX + 1];
+
+static const struct msim_gen_workload *gen_find(const char *name)
+{
+	for (size_t t = 0; t < MSIM_ARRAY_SIZE(gen_tables); t++)
+		for (const struct msim_gen_workload *w = gen_tables[t]; w && w->name; w++)
+			if (!strcmp(w->name, name))
+				return w;
+	return NULL;
+}
+
+const char *const *msim_gen_workloads(void)
+{
+	unsigned n = 0;
+
+	for (size_t t = 0; t < MSIM_ARRAY_SIZE(gen_tables); t++)
+		for (const struct msim_gen_workload *w = gen_tables[t];
+		     w && w->name && n < GEN_MAX; w++)
+			gen_names[n++] = w->name;
+	gen_names[n] = NULL;
+	return gen_names;
+}
+
+const char *msim_gen_help(const char *name)
+{
+	const struct msim_gen_workload *w = gen_find(name);
+
+	return w ? w->help : NULL;
+}
+
+int msim_gen(const char *name, const msim_gen_opts *opts, msim_trace_writer *w)
+{
+	msim_gen_opts def = MSIM_GEN_OPTS_INIT;
+	const struct msim_gen_workload *wl;
+
+	if (!name || !w)
+		return msim_err(MSIM_EINVAL, "msim_gen: missing workload or writer");
+	wl = gen_find(name);
+	if (!wl)
+		return msim_err(MSIM_ENOENT, "unknown workload '%s'", name);
+	return wl->run(opts ? opts : &def, w);
+}
+
+/* Find `key` as a whole key in "k=v,k=v"; returns the value start or NULL. */
+static const char *param_find(const char *params, const char *key, size_t *vlen)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = params; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len > klen && !strncmp(p, key, klen) && p[klen] == '=') {
+			*vlen = len - klen - 1;
+			return p + klen + 1;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+int msim_gen_param_u64(const char *params, const char *key, uint64_t max,
+		       uint64_t *val)
+{
+	size_t vlen;
+	const char *v = param_find(params, key, &vlen);
+	char buf[32], *end;
+	unsigned long long x;
+
+	if (!v)
+		return 0;
+	if (vlen == 0 || vlen >= sizeof(buf) || *v == '-' || *v == '+')
+		return msim_err(MSIM_EINVAL, "parameter %s: '%.*s' is not a number",
+				key, (int)(vlen < 64 ? vlen : 64), v);
+	memcpy(buf, v, vlen);
+	buf[vlen] = 0;
+	errno = 0;
+	x = strtoull(buf, &end, 0);
+	if (errno || *end)
+		return msim_err(MSIM_EINVAL, "parameter %s: '%s' is not a number", key, buf);
+	if (x > max)
+		return msim_err(MSIM_ERANGE, "parameter %s=%s is above the limit %llu",
+				key, buf, (unsigned long long)max);
+	*val = x;
+	return 0;
+}
+
+int msim_gen_check_keys(const char *params, const char *const *known)
+{
+	for (const char *p = params; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		bool ok = false;
+
+		if (!eq)
+			return msim_err(MSIM_EINVAL, "parameter '%.*s' is not key=value",
+					(int)(len < 64 ? len : 64), p);
+		for (const char *const *k = known; *k; k++)
+			if (strlen(*k) == klen && !strncmp(*k, p, klen))
+				ok = true;
+		if (!ok)
+			return msim_err(MSIM_EINVAL, "unknown parameter '%.*s'",
+					(int)(klen < 64 ? klen : 64), p);
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}

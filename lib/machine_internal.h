@@ -1,0 +1,63 @@
+/*
+ * The machine's internal state, shared by machine.c and the modules it
+ * drives (hw.c, kvm*.c). Not installed.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSIM_MACHINE_INTERNAL_H
+#define MSIM_MACHINE_INTERNAL_H
+
+#include "mmu_sim/machine.h"
+#include "mmu_sim/ept.h"
+
+/* What a vCPU saved on SMI, restored by RSM. */
+struct msim_smm_state {
+	bool active;
+	msim_paging_regs saved;
+};
+
+/* Nested VMX state as seen by the machine (vmcs12 fields of the last entry). */
+struct msim_nested_state {
+	bool guest_mode;       /* L2 is running */
+	bool ept;              /* vmcs12 enables EPT */
+	uint64_t eptp;         /* EPT12 */
+	bool vpid_en;
+	uint16_t vpid;         /* vpid12 */
+	msim_paging_regs l1;   /* L1 state saved at entry, restored at exit */
+};
+
+struct msim_vcpu {
+	unsigned id;
+	msim_paging_regs regs;
+	struct msim_smm_state smm;
+	struct msim_nested_state nested;
+	void *kvm;             /* per-vCPU KVM model state (kvm*.c) */
+	void *hw;              /* per-vCPU hardware (TLBs, PWCs) state (hw.c) */
+};
+
+struct msim_machine {
+	msim_machine_opts opts;
+	bool started;          /* first non-`machine` event seen */
+	unsigned nr_vcpus;
+	struct msim_vcpu *vcpus;
+	msim_gmem *mem;        /* guest-physical memory */
+	msim_stats *stats;
+	msim_observer_fn observer;
+	void *observer_ctx;
+	void *kvm;             /* per-VM KVM model (NULL: bare metal) */
+	/* counter indexes registered at creation */
+	int c_events[MSIM_EV_COUNT_];
+	int c_gp, c_access_ok, c_access_pf, c_access_other, c_expect, c_ad;
+};
+
+/* Report an observation to the observer, if any. */
+static inline void msim_machine_observe(struct msim_machine *m, unsigned vcpu,
+					unsigned kind, uint64_t a0, uint64_t a1,
+					uint64_t a2)
+{
+	msim_observation o = { kind, vcpu, { a0, a1, a2, 0, 0, 0, 0 } };
+
+	if (m->observer)
+		m->observer(m->observer_ctx, &o);
+}
+
+#endif

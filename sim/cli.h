@@ -1,0 +1,77 @@
+/*
+ * Shared helpers of the mmu-sim CLI: exit codes, errors, atomic output
+ * files, progress bar and the machine options every subcommand takes.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSIM_CLI_H
+#define MSIM_CLI_H
+
+#include <stdio.h>
+
+#include "mmu_sim/mmu_sim.h"
+
+/* Exit codes shared by every subcommand. */
+enum {
+	CLI_OK = 0,
+	CLI_FAIL = 1,    /* runtime failure, validation mismatch */
+	CLI_BADINPUT = 2 /* bad usage, malformed input */
+};
+
+/* "mmu-sim: <msg>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Map a library error to an exit code (parse/range/inval -> 2, else 1). */
+int cli_exit_code(int err);
+
+/*
+ * Output file written atomically: data goes to a temporary file in the
+ * same directory, renamed over `path` by cli_out_commit. If the process
+ * is interrupted (SIGINT/SIGTERM/SIGHUP) or cli_out_abort is called, the
+ * temporary is removed and `path` is untouched. path "-" means stdout.
+ */
+struct cli_out {
+	FILE *f;
+	char *path;
+	char *tmp;
+};
+int cli_out_open(struct cli_out *o, const char *path);
+int cli_out_commit(struct cli_out *o);
+void cli_out_abort(struct cli_out *o);
+
+/* Progress bar on stderr, only when stderr is a terminal. */
+struct cli_progress {
+	int enabled;
+	const char *label;
+	double start;
+	int last_pct;
+};
+void cli_progress_init(struct cli_progress *p, const char *label, int quiet);
+void cli_progress_cb(void *ctx, uint64_t done, uint64_t total, uint64_t events);
+void cli_progress_done(struct cli_progress *p);
+
+/* Options shared by replay/compare/validate. */
+struct cli_machine_args {
+	msim_machine_opts mo;
+	msim_format format;
+	const char *output;
+	int quiet;
+	int verbose;
+};
+
+/*
+ * Try to consume one shared option at argv[*i]; returns 1 if consumed
+ * (advancing *i past its value), 0 if not ours, -1 on a bad value
+ * (already reported).
+ */
+int cli_machine_opt(struct cli_machine_args *a, int argc, char **argv, int *i);
+
+/* Help text for the shared options. */
+extern const char cli_machine_help[];
+
+/* Subcommands. */
+int cli_replay(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+int cli_validate(int argc, char **argv);
+
+#endif
