@@ -1,0 +1,334 @@
+/*
+ * Second-level translation: the EPT walk (P7.1-P7.13) and NPT walks
+ * (P7.14-P7.17, run by the x86-format core in walk.c with the host's
+ * paging state), plus the dispatch used by 2D walks (P8).
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "walk_internal.h"
+
+unsigned msim_eptp_levels(uint64_t eptp)
+{
+	unsigned n = (unsigned)((eptp >> 3) & 7) + 1;
+
+	return (n == 4 || n == 5) ? n : 0;
+}
+
+bool msim_eptp_valid(const msim_cpu_features *cpu, uint64_t eptp)
+{
+	unsigned mt = eptp & 7, lv = msim_eptp_levels(eptp);
+	unsigned m = cpu->maxphyaddr;
+
+	/* P7.1 */
+	if (!((mt == 0 && cpu->ept_uc) || (mt == 6 && cpu->ept_wb)))
+		return false;
+	if (!((lv == 4 && cpu->ept_4level) || (lv == 5 && cpu->ept_5level)))
+		return false;
+	if ((eptp & MSIM_EPTP_AD) && !cpu->ept_ad)
+		return false;
+	if ((eptp & MSIM_EPTP_SSS) && !cpu->ept_sss)
+		return false;
+	if (eptp & MSIM_GENMASK(11, 8))
+		return false;
+	if (m < 64 && (eptp & MSIM_GENMASK(63, m)))
+		return false;
+	return true;
+}
+
+bool msim_nested_rights_ok(const msim_rights *r, unsigned acc, bool mbec)
+{
+	bool write = acc & MSIM_WACC_WRITE, fetch = acc & MSIM_WACC_FETCH;
+
+	if (r->nested == 1) {
+		unsigned need = fetch ? (mbec && r->us ? 8u : 4u)
+				      : (write ? 2u : 1u);
+		return (r->ept & need) == need;
+	}
+	if (r->nested == 2) /* P7.15: user-mode rights */
+		return r->npt_us && (!write || r->npt_rw) &&
+		       (!fetch || !r->npt_xd);
+	return true;
+}
+
+/* P7.6: misconfiguration of a present EPT entry at `level`. */
+static bool ept_misconfig(const msim_cpu_features *cpu, uint64_t e,
+			  unsigned level, bool *leaf)
+{
+	unsigned xwr = e & 7, m = cpu->maxphyaddr;
+
+	*leaf = level == 1 || ((level == 2 || level == 3) && (e & MSIM_EPT_PS));
+	if (xwr == 2 || xwr == 6)
+		return true;
+	if (xwr == 4 && !cpu->ept_exec_only)
+		return true;
+	if (m < 52 && (e & MSIM_GENMASK(51, m)))
+		return true;
+	if (level >= 4)
+		return (e & MSIM_GENMASK(7, 3)) != 0;
+	if (!*leaf)
+		return (e & MSIM_GENMASK(6, 3)) != 0;
+	if (level == 3 && (!cpu->ept_1g || (e & MSIM_GENMASK(29, 12))))
+		return true;
+	if (level == 2 && (!cpu->ept_2m || (e & MSIM_GENMASK(20, 12))))
+		return true;
+	unsigned mt = (e >> 3) & 7;
+	return mt == 2 || mt == 3 || mt == 7;
+}
+
+/* EPT violation with the exit qualification of P7.12/P7.13. */
+static void ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
+			  uint64_t gpa, unsigned acc, uint64_t gla,
+			  const msim_rights *la_rights, unsigned perm,
+			  bool want_r, bool want_w, unsigned level,
+			  msim_walk_result *res)
+{
+	uint64_t q = 0;
+
+	q |= want_r ? MSIM_EPTQ_RD : 0;
+	q |= want_w ? MSIM_EPTQ_WR : 0;
+	q |= (acc & MSIM_WACC_FETCH) ? MSIM_EPTQ_FETCH : 0;
+	q |= (uint64_t)(perm & 7) << 3;
+	if (n->mbec && (perm & 8))
+		q |= MSIM_EPTQ_PERM_UX;
+	if (!(acc & MSIM_WACC_NO_GLA)) {
+		q |= MSIM_EPTQ_LADDR_VLD;
+		if (!(acc & MSIM_WACC_GPT)) {
+			q |= MSIM_EPTQ_PADDR;
+			if (cpu->ept_adv_info && la_rights) {
+				q |= la_rights->us ? MSIM_EPTQ_USER : 0;
+				q |= la_rights->rw ? MSIM_EPTQ_LA_WR : 0;
+				q |= la_rights->xd ? MSIM_EPTQ_LA_XD : 0;
+			}
+		}
+	}
+	if (acc & MSIM_WACC_SHSTK)
+		q |= MSIM_EPTQ_SHSTK;
+	memset(&res->fault, 0, sizeof(res->fault));
+	res->fault.kind = MSIM_FAULT_EPT_VIOLATION;
+	res->fault.exit_qual = q;
+	res->fault.gpa = gpa;
+	res->fault.gla = (q & MSIM_EPTQ_LADDR_VLD) ? gla : 0;
+	res->fault.level = (uint8_t)level;
+	res->fault.dim = 1;
+}
+
+static int ept_walk(const msim_nested *n, const msim_cpu_features *cpu,
+		    bool reference, uint64_t gpa, unsigned acc, uint64_t gla,
+		    const msim_rights *la_rights, msim_walk_result *res,
+		    struct msim_nx *out)
+{
+	const unsigned levels = msim_eptp_levels(n->eptp);
+	const uint64_t amask = MSIM_GENMASK(cpu->maxphyaddr - 1, 12);
+	const bool ad = n->eptp & MSIM_EPTP_AD;
+	const bool gpt = acc & MSIM_WACC_GPT, fetch = acc & MSIM_WACC_FETCH;
+	/* P7.8/P7.9/P7.13: guest-PT accesses are reads, or writes with A/D;
+	 * an RMW of a guest entry (A/D update) reports both */
+	const bool want_w = (acc & MSIM_WACC_WRITE) || (gpt && ad);
+	const bool want_r = !fetch && (!(acc & MSIM_WACC_WRITE) || gpt);
+	const bool user_la = la_rights ? la_rights->us : !!(acc & MSIM_WACC_USER);
+	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = n->eptp & amask, e, ps;
+	unsigned perm = 0xf, level = levels, top;
+	msim_walk_start st;
+	bool leaf;
+
+	if (!levels)
+		return msim_err(MSIM_EINVAL, "EPTP 0x%llx: bad walk length",
+				(unsigned long long)n->eptp);
+	if (!reference && n->hooks.npsc_lookup &&
+	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level &&
+	    st.level <= levels) {
+		level = st.level;
+		table = st.table;
+		if (st.rights.nested == 1)
+			perm = st.rights.ept;
+	}
+	top = level;
+	for (;;) {
+		unsigned bits;
+
+		ea[level] = table + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
+		e = msim_gmem_read64(n->mem, ea[level]);
+		msim_walk_ref_add(res, ea[level], level, MSIM_REF_READ, 1, 8);
+		bits = (unsigned)(e & 7) | ((e & MSIM_EPT_XU) ? 8u : 0u);
+		/* P7.5/P7.7: not present -> violation, before misconfig */
+		if (!(e & 7) && !(n->mbec && (e & MSIM_EPT_XU))) {
+			ept_violation(n, cpu, gpa, acc, gla, la_rights,
+				      perm & bits, want_r, want_w, level, res);
+			return 1;
+		}
+		if (ept_misconfig(cpu, e, level, &leaf)) {
+			memset(&res->fault, 0, sizeof(res->fault));
+			res->fault.kind = MSIM_FAULT_EPT_MISCONFIG;
+			res->fault.gpa = gpa;
+			res->fault.level = (uint8_t)level;
+			res->fault.dim = 1;
+			return 1;
+		}
+		perm &= bits;
+		if (leaf)
+			break;
+		table = e & amask;
+		level--;
+	}
+	{
+		/* P7.8: R/W/X; with MBEC X for supervisor LAs, XU for user LAs */
+		unsigned x = n->mbec && user_la ? 8u : 4u;
+		bool deny = (want_r && !(perm & 1)) || (want_w && !(perm & 2)) ||
+			    (fetch && !(perm & x));
+
+		if (deny) {
+			ept_violation(n, cpu, gpa, acc, gla, la_rights, perm,
+				      want_r, want_w, level, res);
+			return 1;
+		}
+	}
+	/* P7.10: A in every entry used, D in the leaf for writes (incl. P7.9);
+	 * only on success (Bochs; the violating case is unverified) */
+	if (ad) {
+		for (unsigned k = top; k >= level; k--) {
+			uint64_t b = MSIM_EPT_A | (k == level && want_w ? MSIM_EPT_D : 0);
+			uint64_t cur = msim_gmem_read64(n->mem, ea[k]);
+			int rc;
+
+			if ((cur & b) == b)
+				continue;
+			rc = msim_gmem_write(n->mem, ea[k], 8, cur | b);
+			if (rc)
+				return rc;
+			msim_walk_ref_add(res, ea[k], k, MSIM_REF_AD_WRITE, 1, 8);
+		}
+	}
+	ps = 1ULL << (12 + 9 * (level - 1));
+	out->hpa = (e & amask & ~(ps - 1)) | (gpa & (ps - 1));
+	out->page_size = ps;
+	memset(&out->rights, 0, sizeof(out->rights));
+	out->rights.nested = 1;
+	out->rights.ept = (uint8_t)(n->mbec ? perm : (perm & 7));
+	return 0;
+}
+
+static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
+		    bool reference, uint64_t gpa, unsigned acc,
+		    msim_walk_result *res, struct msim_nx *out)
+{
+	msim_paging_regs hr = MSIM_PAGING_REGS_INIT;
+	struct msim_xw w;
+	struct msim_xw_out xo;
+	msim_walk_start st;
+	const bool gpt = acc & MSIM_WACC_GPT;
+	/* P7.15/P7.16: every nested access is a user access; guest-PT
+	 * accesses are user writes */
+	unsigned a = MSIM_WACC_USER |
+		     (gpt ? MSIM_WACC_WRITE
+			  : (acc & (MSIM_WACC_WRITE | MSIM_WACC_FETCH)));
+	int rc;
+
+	/* P7.14: host paging state captured at VMRUN */
+	hr.cr0 = MSIM_CR0_PE | MSIM_CR0_PG | MSIM_CR0_WP;
+	hr.cr4 = n->host_cr4 & (MSIM_CR4_PAE | MSIM_CR4_LA57 | MSIM_CR4_PSE |
+				MSIM_CR4_SMEP);
+	hr.efer = n->host_efer & (MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE);
+	hr.cr3 = n->ncr3;
+	hr.cpl = 3;
+	msim_xw_init(&w, cpu, &hr, n->mem, 1);
+	if (w.mode == MSIM_PAGING_NONE)
+		return msim_err(MSIM_EINVAL, "NPT: host paging state has paging off");
+	w.pdpte_on_demand = true;
+	w.reference = reference;
+	if (!reference && n->hooks.npsc_lookup &&
+	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level)
+		w.start = &st;
+	rc = msim_xw_run(&w, gpa, a, res, &xo);
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		/* P7.17: #NPF, EXITINFO1 = nested #PF code | bit 32/33 */
+		uint32_t ec = res->fault.pf_ec;
+		uint8_t lvl = res->fault.level;
+
+		memset(&res->fault, 0, sizeof(res->fault));
+		res->fault.kind = MSIM_FAULT_NPF;
+		res->fault.exitinfo1 = ec | (gpt ? MSIM_NPF_GPT : MSIM_NPF_FINAL);
+		res->fault.exitinfo2 = gpa;
+		res->fault.level = lvl;
+		res->fault.dim = 1;
+		return 1;
+	}
+	out->hpa = xo.pa;
+	out->page_size = xo.page_size;
+	memset(&out->rights, 0, sizeof(out->rights));
+	out->rights.nested = 2;
+	out->rights.npt_rw = xo.rights.rw;
+	out->rights.npt_us = xo.rights.us;
+	out->rights.npt_xd = xo.rights.xd;
+	return 0;
+}
+
+int msim_nested_xlate(const msim_nested *n, const msim_cpu_features *cpu,
+		      bool reference, uint64_t gpa, unsigned acc, uint64_t gla,
+		      const msim_rights *la_rights, msim_walk_result *res,
+		      struct msim_nx *out)
+{
+	if (!reference && n->hooks.ntlb_lookup) {
+		msim_nested_xlat x;
+		unsigned a = acc;
+
+		if ((acc & MSIM_WACC_GPT) &&
+		    (n->kind == MSIM_NESTED_NPT || (n->eptp & MSIM_EPTP_AD)))
+			a |= MSIM_WACC_WRITE;
+		if (n->hooks.ntlb_lookup(n->hooks.ctx, gpa, &x)) {
+			msim_rights rr = x.rights;
+
+			rr.us = la_rights ? la_rights->us : !!(acc & MSIM_WACC_USER);
+			/* a denied hit re-walks to report the exact fault */
+			if (msim_nested_rights_ok(&rr, a, n->mbec)) {
+				out->hpa = x.hpa;
+				out->page_size = x.page_size;
+				out->rights = x.rights;
+				return 0;
+			}
+		}
+	}
+	if (n->kind == MSIM_NESTED_EPT)
+		return ept_walk(n, cpu, reference, gpa, acc, gla, la_rights,
+				res, out);
+	if (n->kind == MSIM_NESTED_NPT)
+		return npt_walk(n, cpu, reference, gpa, acc, res, out);
+	return msim_err(MSIM_EINVAL, "nested config: bad kind %d", (int)n->kind);
+}
+
+int msim_nested_ad_check(const msim_nested *n, const msim_cpu_features *cpu,
+			 uint64_t gpa, uint64_t gla, const msim_rights *nr,
+			 const msim_rights *la_rights, msim_walk_result *res)
+{
+	/* NPT: the entry read was already a user write (P7.16); EPT with
+	 * A/D: already a write (P7.9); unknown rights (PSC start): allow */
+	if (n->kind != MSIM_NESTED_EPT || nr->nested != 1 || (nr->ept & 2))
+		return 0;
+	/* P7.13: the A/D update is an RMW of the guest entry: RD|WR */
+	ept_violation(n, cpu, gpa, MSIM_WACC_GPT | MSIM_WACC_WRITE, gla,
+		      la_rights, nr->ept, true, true, 0, res);
+	return 1;
+}
+
+int msim_nested_walk(const msim_nested *n, const msim_cpu_features *cpu,
+		     uint64_t gpa, unsigned acc, uint64_t gla,
+		     const msim_rights *la_rights, msim_walk_result *res)
+{
+	struct msim_nx nx;
+	int rc;
+
+	if (!n || !cpu || !res || !n->mem)
+		return msim_err(MSIM_EINVAL, "msim_nested_walk: NULL argument");
+	msim_walk_result_reset(res);
+	rc = msim_nested_xlate(n, cpu, false, gpa, acc, gla, la_rights, res, &nx);
+	if (rc)
+		return rc < 0 ? rc : 0;
+	res->pa = nx.hpa;
+	res->gpa = gpa;
+	res->page_size = nx.page_size;
+	res->nested_page_size = nx.page_size;
+	res->rights = nx.rights;
+	return 0;
+}

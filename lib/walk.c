@@ -1,0 +1,531 @@
+/*
+ * The architectural walker: one x86-format walk core parameterised by
+ * paging mode (32-bit, PAE, 4-level, 5-level). It serves guest walks,
+ * the guest dimension of 2D walks (every entry gpa goes through
+ * msim_nested_xlate) and AMD NPT nested walks (same entry format, P7.14).
+ * Rules: docs/x86-paging-model.md P1, P2, P4, P5, P8.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "walk_internal.h"
+
+static inline uint64_t genmask_safe(unsigned h, unsigned l)
+{
+	return h < l ? 0 : MSIM_GENMASK(h, l);
+}
+
+msim_paging_mode msim_paging_mode_of(const msim_paging_regs *r)
+{
+	if (!(r->cr0 & MSIM_CR0_PG))
+		return MSIM_PAGING_NONE;
+	if (!(r->cr4 & MSIM_CR4_PAE))
+		return MSIM_PAGING_32;
+	if (!(r->efer & MSIM_EFER_LMA))
+		return MSIM_PAGING_PAE;
+	return (r->cr4 & MSIM_CR4_LA57) ? MSIM_PAGING_5 : MSIM_PAGING_4;
+}
+
+const char *msim_paging_mode_name(msim_paging_mode mode)
+{
+	switch (mode) {
+	case MSIM_PAGING_NONE: return "none";
+	case MSIM_PAGING_32: return "32bit";
+	case MSIM_PAGING_PAE: return "pae";
+	case MSIM_PAGING_4: return "4level";
+	case MSIM_PAGING_5: return "5level";
+	}
+	return "?";
+}
+
+bool msim_la_canonical(msim_paging_mode mode, uint64_t la)
+{
+	/* P1.6: bits 63:47 (63:56 with LA57) all equal */
+	unsigned bits = mode == MSIM_PAGING_5 ? 57 : 48;
+
+	if (mode != MSIM_PAGING_4 && mode != MSIM_PAGING_5)
+		return true;
+	return (uint64_t)((int64_t)(la << (64 - bits)) >> (64 - bits)) == la;
+}
+
+unsigned msim_walk_2d_ref_formula(unsigned n, unsigned m)
+{
+	return n * (m + 1) + m;
+}
+
+void msim_walk_result_reset(msim_walk_result *res)
+{
+	memset(&res->fault, 0, sizeof(res->fault));
+	res->pa = res->gpa = res->page_size = res->nested_page_size = 0;
+	memset(&res->rights, 0, sizeof(res->rights));
+	res->mode = MSIM_PAGING_NONE;
+	res->leaf_level = res->start_level = res->pat = 0;
+	res->leaf_gpa = 0;
+	memset(res->entries, 0, sizeof(res->entries));
+	res->nrefs = res->nreads = res->nad_writes = 0;
+}
+
+void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
+		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
+{
+	unsigned m = cpu->maxphyaddr;
+
+	memset(w, 0, sizeof(*w));
+	w->mode = msim_paging_mode_of(regs);
+	w->addr_mask = genmask_safe(m - 1, 12);
+	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
+	w->lma = !!(regs->efer & MSIM_EFER_LMA);
+	w->pse = !!(regs->cr4 & MSIM_CR4_PSE);
+	w->amd = cpu->vendor == MSIM_VENDOR_AMD;
+	w->gbpages = cpu->gbpages;
+	/* P2.1: 51:M reserved in long mode; P2.6: 62:M in PAE paging */
+	w->rsvd_hi = genmask_safe(w->lma ? 51 : 62, m);
+	if (!w->nxe)
+		w->rsvd_hi |= MSIM_PTE_XD; /* P2.2 */
+	/* P2.9: M' = min(M, 40); without PSE-36 only PA[31:22] */
+	w->m32 = cpu->pse36 ? (m < 40 ? m : 40) : 32;
+	w->pde4m_rsvd = genmask_safe(21, w->m32 - 19);
+	switch (w->mode) {
+	case MSIM_PAGING_32: w->root = regs->cr3 & 0xfffff000ULL; break;
+	case MSIM_PAGING_PAE: w->root = regs->cr3 & 0xffffffe0ULL; break;
+	default: w->root = regs->cr3 & w->addr_mask; break;
+	}
+	w->regs = regs;
+	w->mem = mem;
+	w->cpu = cpu;
+	w->dim = dim;
+}
+
+/* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3). */
+static void xw_entry_fault(const struct msim_xw *w, msim_walk_result *res,
+			   uint64_t la, unsigned acc, bool rsvd,
+			   unsigned level)
+{
+	const msim_paging_regs *r = w->regs;
+	uint32_t ec = rsvd ? (MSIM_PFEC_P | MSIM_PFEC_RSVD) : 0;
+
+	if (acc & MSIM_WACC_WRITE)
+		ec |= MSIM_PFEC_W;
+	if ((acc & MSIM_WACC_USER) && !(acc & MSIM_WACC_IMPLICIT))
+		ec |= MSIM_PFEC_U;
+	if (acc & MSIM_WACC_SHSTK)
+		ec |= MSIM_PFEC_SS;
+	/* P4.5: I/D only with SMEP or PAE+NXE */
+	if ((acc & MSIM_WACC_FETCH) &&
+	    ((r->cr4 & MSIM_CR4_SMEP) ||
+	     ((r->cr4 & MSIM_CR4_PAE) && (r->efer & MSIM_EFER_NXE))))
+		ec |= MSIM_PFEC_ID;
+	memset(&res->fault, 0, sizeof(res->fault));
+	res->fault.kind = MSIM_FAULT_PF;
+	res->fault.pf_ec = ec;
+	res->fault.cr2 = la;
+	res->fault.level = (uint8_t)level;
+	res->fault.dim = w->dim;
+}
+
+/* Index shift of `level` in `mode` (P1.10). */
+static inline unsigned xw_shift(msim_paging_mode mode, unsigned level)
+{
+	if (mode == MSIM_PAGING_32)
+		return level == 2 ? 22 : 12;
+	return 12 + 9 * (level - 1);
+}
+
+/*
+ * Reserved bits of a present entry (P2.1-P2.11) and whether it is a leaf.
+ * PAE PDPTEs are handled by the caller.
+ */
+static inline uint64_t xw_rsvd(const struct msim_xw *w, unsigned level,
+			       uint64_t e, bool *leaf)
+{
+	*leaf = false;
+	if (w->mode == MSIM_PAGING_32) {
+		/* P2.10/P2.11: only a 4-MB PDE has reserved bits */
+		if (level == 1) {
+			*leaf = true;
+			return 0;
+		}
+		if (w->pse && (e & MSIM_PTE_PS)) {
+			*leaf = true;
+			return w->pde4m_rsvd;
+		}
+		return 0;
+	}
+	switch (level) {
+	case 5:
+	case 4:
+		/* P2.1(c) PS reserved; P2.5 AMD bit 8 in PML4E/PML5E */
+		return w->rsvd_hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
+	case 3:
+		if (!(e & MSIM_PTE_PS))
+			return w->rsvd_hi;
+		*leaf = true;
+		/* P2.3: PS=1 without gbpages is itself reserved; P2.4 */
+		if (!w->gbpages)
+			return w->rsvd_hi | MSIM_PTE_PS;
+		return w->rsvd_hi | MSIM_GENMASK(29, 13);
+	case 2:
+		if (!(e & MSIM_PTE_PS))
+			return w->rsvd_hi;
+		*leaf = true;
+		return w->rsvd_hi | MSIM_GENMASK(20, 13); /* P2.4 */
+	default:
+		*leaf = true;
+		return w->rsvd_hi;
+	}
+}
+
+static inline uint64_t xw_read(msim_gmem *mem, uint64_t a, unsigned esz)
+{
+	return esz == 8 ? msim_gmem_read64(mem, a) : msim_gmem_read32(mem, a);
+}
+
+/*
+ * Locked RMW setting `bits` in the entry at `a` (P5.6): re-read so a
+ * concurrent change (or a self-referencing table, P6.6) is not lost.
+ * Returns 1 if it wrote, 0 if the bits were set already, <0 on error.
+ */
+static int xw_set_bits(msim_gmem *mem, uint64_t a, unsigned esz,
+		       uint64_t bits)
+{
+	uint64_t cur = xw_read(mem, a, esz);
+	int rc;
+
+	if ((cur & bits) == bits)
+		return 0;
+	rc = msim_gmem_write(mem, a, esz, cur | bits);
+	return rc < 0 ? rc : 1;
+}
+
+/* Per-level bookkeeping of one walk (stack only). */
+struct xw_lvl {
+	uint64_t ea;    /* entry address in the walk's address space */
+	uint64_t hpa;   /* 2D: hpa of the entry */
+	uint64_t val;
+	msim_rights nr; /* 2D: nested rights of the entry's page */
+	bool used;      /* memory entry (not a PAE PDPTE register) */
+};
+
+/* Set A (and D on the leaf) in one entry, checking nested write rights
+ * for guest entries of a 2D walk. Returns 0, 1 (nested fault) or <0. */
+static int xw_update_ad(const struct msim_xw *w, const struct xw_lvl *l,
+			unsigned level, uint64_t bits, uint64_t la,
+			const msim_rights *la_rights, msim_walk_result *res)
+{
+	unsigned esz = w->mode == MSIM_PAGING_32 ? 4 : 8;
+	msim_gmem *mem = w->mem;
+	uint64_t a = l->ea;
+	int rc;
+
+	if (w->nested && w->nested->guest_by_hpa) {
+		mem = w->nested->mem;
+		a = l->hpa;
+	}
+	if ((xw_read(mem, a, esz) & bits) == bits)
+		return 0; /* nothing to write: no locked RMW (P5.6) */
+	if (w->nested) {
+		/* guest A/D updates are nested writes (P7.8, P8.6) */
+		rc = msim_nested_ad_check(w->nested, w->cpu, l->ea, la, &l->nr,
+					  la_rights, res);
+		if (rc)
+			return rc;
+	}
+	rc = xw_set_bits(mem, a, esz, bits);
+	if (rc > 0)
+		msim_walk_ref_add(res, l->hpa, level, MSIM_REF_AD_WRITE, w->dim,
+				  esz);
+	return rc < 0 ? rc : 0;
+}
+
+static int xw_final_nested(const struct msim_xw *w, uint64_t gpa,
+			   uint64_t la, unsigned acc, msim_walk_result *res,
+			   struct msim_xw_out *out)
+{
+	struct msim_nx nx;
+	int rc = msim_nested_xlate(w->nested, w->cpu, w->reference, gpa,
+				   acc & ~(unsigned)MSIM_WACC_GPT, la,
+				   &out->rights, res, &nx);
+
+	if (rc)
+		return rc;
+	out->pa = nx.hpa;
+	out->nested_page_size = nx.page_size;
+	out->rights.nested = nx.rights.nested;
+	out->rights.ept = nx.rights.ept;
+	out->rights.npt_rw = nx.rights.npt_rw;
+	out->rights.npt_us = nx.rights.npt_us;
+	out->rights.npt_xd = nx.rights.npt_xd;
+	return 0;
+}
+
+int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
+		msim_walk_result *res, struct msim_xw_out *out)
+{
+	const bool m32 = w->mode == MSIM_PAGING_32;
+	const unsigned esz = m32 ? 4 : 8;
+	const unsigned top = m32 ? 2 : (unsigned)w->mode;
+	struct xw_lvl lv[MSIM_WALK_MAX_LEVELS];
+	msim_rights r = { .rw = 1, .us = 1 };
+	uint8_t nonleaf_rw = 1;
+	unsigned level = top, start;
+	uint64_t table = w->root, e = 0, pa, ps;
+	const msim_walk_start *st = w->reference ? NULL : w->start;
+	bool table_hpa_valid = false, leaf;
+	uint64_t table_hpa = 0;
+	msim_rights table_nr = { 0 };
+	int rc;
+
+	if (st && st->level && st->level <= top) {
+		/* P6.4: skip the cached levels, fold their rights */
+		level = st->level;
+		table = st->table;
+		r.rw = st->rights.rw;
+		r.us = st->rights.us;
+		r.xd = st->rights.xd;
+		nonleaf_rw = r.rw;
+		if (w->nested && st->table_hpa_valid) {
+			table_hpa_valid = true;
+			table_hpa = st->table_hpa;
+			table_nr = st->rights;
+		}
+	}
+	start = level;
+	for (;;) {
+		struct xw_lvl *l = &lv[level];
+		uint64_t idx, rsvd;
+
+		if (w->mode == MSIM_PAGING_PAE && level == 3)
+			idx = (la >> 30) & 3;
+		else
+			idx = (la >> xw_shift(w->mode, level)) & (m32 ? 0x3ff : 0x1ff);
+		l->ea = table + idx * esz;
+		l->hpa = l->ea;
+		l->used = true;
+		memset(&l->nr, 0, sizeof(l->nr));
+
+		if (w->mode == MSIM_PAGING_PAE && level == 3 &&
+		    !w->pdpte_on_demand) {
+			/* P2.12/P2.14: PDPTE registers, no memory reference */
+			e = w->regs->pdpte[idx];
+			l->used = false;
+		} else {
+			msim_gmem *mem = w->mem;
+			uint64_t a = l->ea;
+
+			if (w->nested) {
+				if (table_hpa_valid) {
+					l->hpa = table_hpa + idx * esz;
+					l->nr = table_nr;
+					table_hpa_valid = false;
+				} else {
+					struct msim_nx nx;
+
+					rc = msim_nested_xlate(w->nested, w->cpu,
+							       w->reference, l->ea,
+							       MSIM_WACC_GPT, la,
+							       NULL, res, &nx);
+					if (rc)
+						return rc;
+					l->hpa = nx.hpa;
+					l->nr = nx.rights;
+				}
+				if (w->nested->guest_by_hpa) {
+					mem = w->nested->mem;
+					a = l->hpa;
+				}
+			}
+			e = xw_read(mem, a, esz);
+			msim_walk_ref_add(res, l->hpa, level,
+					  (w->mode == MSIM_PAGING_PAE && level == 3)
+						  ? MSIM_REF_PDPTE : MSIM_REF_READ,
+					  w->dim, esz);
+		}
+		l->val = e;
+		if (w->dim == 0) {
+			res->entries[level].gpa = l->ea;
+			res->entries[level].hpa = l->hpa;
+			res->entries[level].value = e;
+		}
+		if (!(e & MSIM_PTE_P)) {
+			xw_entry_fault(w, res, la, acc, false, level);
+			return 1;
+		}
+		if (w->mode == MSIM_PAGING_PAE && level == 3) {
+			/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
+			if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
+				xw_entry_fault(w, res, la, acc, true, level);
+				return 1;
+			}
+			/* P3.2: a PAE PDPTE contributes no rights */
+			leaf = false;
+		} else {
+			rsvd = xw_rsvd(w, level, e, &leaf);
+			if (e & rsvd) {
+				xw_entry_fault(w, res, la, acc, true, level);
+				return 1;
+			}
+			r.rw &= (uint8_t)((e >> 1) & 1);
+			r.us &= (uint8_t)((e >> 2) & 1);
+			if (w->nxe)
+				r.xd |= (uint8_t)(e >> 63);
+		}
+		if (w->dim == 0) {
+			res->entries[level].valid = true;
+			res->entries[level].acc = r;
+		}
+		if (leaf)
+			break;
+		if (l->used) {
+			nonleaf_rw &= (uint8_t)((e >> 1) & 1);
+			if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
+			    !(e & MSIM_PTE_A)) {
+				/* P5.4 knob: QEMU-style A as you go */
+				rc = xw_update_ad(w, l, level, MSIM_PTE_A, la,
+						  NULL, res);
+				if (rc)
+					return rc;
+			}
+		}
+		table = m32 ? (e & 0xfffff000ULL) : (e & w->addr_mask);
+		level--;
+	}
+
+	/* leaf at `level`: page size, frame, PAT (P1.10, P2.9, P2.16) */
+	if (m32) {
+		if (level == 2) {
+			uint64_t hi = (e >> 13) & ((1ULL << (w->m32 - 32)) - 1);
+			ps = 4ULL << 20;
+			pa = (e & 0xffc00000ULL) | (hi << 32);
+		} else {
+			ps = 4096;
+			pa = e & 0xfffff000ULL;
+		}
+	} else {
+		ps = 1ULL << xw_shift(w->mode, level);
+		pa = e & w->addr_mask & ~(ps - 1);
+	}
+	pa |= la & (ps - 1);
+	out->pat = (uint8_t)(((level == 1 ? (e >> 7) : (e >> 12)) & 1) << 2 |
+			     ((e >> 4) & 1) << 1 | ((e >> 3) & 1));
+	if (w->lma && (w->regs->cr4 & (MSIM_CR4_PKE | MSIM_CR4_PKS)))
+		r.pk = (uint8_t)((e >> 59) & 0xf);
+	r.dirty = (uint8_t)((e >> 6) & 1);
+	/* P3.12: shadow-stack page = leaf R/W=0, D=1, non-leaf R/W=1 */
+	r.shstk = (uint8_t)(!(e & MSIM_PTE_RW) && (e & MSIM_PTE_D) && nonleaf_rw);
+	out->rights = r;
+	out->gpa = pa;
+	out->pa = pa;
+	out->page_size = ps;
+	out->nested_page_size = 0;
+	out->leaf_level = (uint8_t)level;
+	out->start_level = (uint8_t)start;
+	out->leaf_addr = lv[level].ea;
+
+	/* P4.1 step 3: rights only after a complete valid walk */
+	{
+		uint32_t ec = msim_rights_check(&r, w->regs, acc);
+
+		if (ec) {
+			memset(&res->fault, 0, sizeof(res->fault));
+			res->fault.kind = MSIM_FAULT_PF;
+			res->fault.pf_ec = ec;
+			res->fault.cr2 = la;
+			res->fault.dim = w->dim;
+			return 1;
+		}
+	}
+
+	/* P8.4 (4): final gpa through the second level, before or after A/D */
+	if (w->nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
+		rc = xw_final_nested(w, pa, la, acc, res, out);
+		if (rc)
+			return rc;
+	}
+	/* P5.1/P5.2: A in every entry used, D in the leaf for writes */
+	if (!w->no_ad) {
+		for (unsigned k = start; k >= level; k--) {
+			uint64_t bits = MSIM_PTE_A;
+
+			if (!lv[k].used)
+				continue; /* P5.1: PAE PDPTEs have no A flag */
+			if (k == level && (acc & MSIM_WACC_WRITE))
+				bits |= MSIM_PTE_D;
+			rc = xw_update_ad(w, &lv[k], k, bits, la, &r, res);
+			if (rc)
+				return rc;
+		}
+		if (acc & MSIM_WACC_WRITE)
+			out->rights.dirty = 1;
+	}
+	if (w->nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
+		rc = xw_final_nested(w, pa, la, acc, res, out);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
+	      const msim_paging_regs *regs, const msim_walk_opts *opts,
+	      uint64_t la, unsigned access, msim_walk_result *res)
+{
+	static const msim_walk_opts defopts = MSIM_WALK_OPTS_INIT;
+	struct msim_xw w;
+	struct msim_xw_out out;
+	int rc;
+
+	if (msim_unlikely(!mem || !cpu || !regs || !res))
+		return msim_err(MSIM_EINVAL, "msim_walk: NULL argument");
+	if (msim_unlikely(cpu->maxphyaddr < 32 || cpu->maxphyaddr > 52))
+		return msim_err(MSIM_EINVAL, "msim_walk: maxphyaddr %u not in 32..52",
+				cpu->maxphyaddr);
+	if (!opts)
+		opts = &defopts;
+	if (opts->nested && !opts->nested->mem)
+		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
+	msim_walk_result_reset(res);
+	msim_xw_init(&w, cpu, regs, mem, 0);
+	res->mode = w.mode;
+	w.nested = opts->nested;
+	w.ad_policy = opts->ad_policy;
+	w.ad_order = opts->ad_order;
+	w.no_ad = opts->no_ad;
+	w.reference = opts->reference;
+	w.start = opts->start;
+	w.pdpte_on_demand = opts->nested && opts->nested->kind == MSIM_NESTED_NPT;
+
+	/* P1.4: outside long mode linear addresses are 32 bits */
+	if (!w.lma)
+		la &= 0xffffffffULL;
+	else if (!msim_la_canonical(w.mode, la)) {
+		/* P1.7: #GP before any reference, CR2 untouched */
+		res->fault.kind = MSIM_FAULT_GP;
+		return 0;
+	}
+	if (w.mode == MSIM_PAGING_NONE) {
+		/* P1.5: LA = (guest-)physical address, full rights */
+		memset(&out, 0, sizeof(out));
+		out.rights.rw = out.rights.us = 1;
+		out.gpa = out.pa = la;
+		out.page_size = 4096;
+		if (w.nested) {
+			rc = xw_final_nested(&w, la, la, access, res, &out);
+			if (rc)
+				return rc < 0 ? rc : 0;
+		}
+	} else {
+		rc = msim_xw_run(&w, la, access, res, &out);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
+	res->pa = out.pa;
+	res->gpa = out.gpa;
+	res->page_size = out.page_size;
+	res->nested_page_size = out.nested_page_size;
+	res->rights = out.rights;
+	res->leaf_level = out.leaf_level;
+	res->start_level = out.start_level;
+	res->pat = out.pat;
+	res->leaf_gpa = out.leaf_addr;
+	return 0;
+}

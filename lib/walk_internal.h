@@ -1,0 +1,107 @@
+/*
+ * Walker internals shared by walk.c (x86-format walk core, used for guest
+ * walks and for NPT nested walks) and ept.c (EPT walk, nested dispatch).
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSIM_WALK_INTERNAL_H
+#define MSIM_WALK_INTERNAL_H
+
+#include "internal.h"
+#include "mmu_sim/ept.h"
+
+/* Everything one x86-format walk needs; built once per walk (no alloc). */
+struct msim_xw {
+	msim_paging_mode mode;
+	uint64_t root;        /* table at the top level (PAE: PDPT address) */
+	uint64_t addr_mask;   /* bits M-1:12 */
+	uint64_t rsvd_hi;     /* 64-bit formats: 51:M (62:M in PAE) | 63 if !NXE */
+	uint64_t pde4m_rsvd;  /* 32-bit paging 4-MB PDE reserved bits (P2.9) */
+	unsigned m32;         /* M' = min(M, 40) with PSE-36, else 32 */
+	bool nxe, lma, pse, amd, gbpages;
+	bool pdpte_on_demand; /* PAE PDPTEs read from memory (NPT, P2.15) */
+	uint8_t dim;          /* 0 guest, 1 nested (NPT) */
+	const msim_paging_regs *regs; /* rights regs; pdpte[] for PAE */
+	msim_gmem *mem;       /* memory holding the entries (by address) */
+	const msim_cpu_features *cpu;
+	const msim_nested *nested; /* guest dim of a 2D walk, else NULL */
+	msim_ad_policy ad_policy;
+	msim_ad_order ad_order;
+	bool no_ad;
+	bool reference;
+	const msim_walk_start *start;
+};
+
+/* Output of one nested translation. */
+struct msim_nx {
+	uint64_t hpa;
+	uint64_t page_size;
+	msim_rights rights; /* nested fields only */
+};
+
+static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
+				     unsigned level, unsigned kind,
+				     unsigned dim, unsigned size)
+{
+	if (kind == MSIM_REF_AD_WRITE)
+		res->nad_writes++;
+	else
+		res->nreads++;
+	if (res->nrefs < MSIM_WALK_MAX_REFS) {
+		msim_walk_ref *r = &res->refs[res->nrefs];
+		r->addr = addr;
+		r->level = (uint8_t)level;
+		r->kind = (uint8_t)kind;
+		r->dim = (uint8_t)dim;
+		r->size = (uint8_t)size;
+	}
+	res->nrefs++;
+}
+
+/* Reset the parts of a result a walk relies on (not the arrays). */
+void msim_walk_result_reset(msim_walk_result *res);
+
+/* Configure an x86-format walk for registers `regs` (guest or NPT host). */
+void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
+		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim);
+
+/* Success output of one x86-format walk (guest or NPT dimension). */
+struct msim_xw_out {
+	uint64_t pa;        /* final address (2D guest dim: hpa) */
+	uint64_t gpa;       /* final address before nested translation */
+	uint64_t page_size;
+	uint64_t nested_page_size;
+	uint64_t leaf_addr; /* address of the leaf entry (w->mem space) */
+	msim_rights rights;
+	uint8_t leaf_level;
+	uint8_t start_level;
+	uint8_t pat;
+};
+
+/*
+ * Run the x86-format walk core. Appends refs (and, for dim 0, entries) to
+ * res. Returns 0 on success (out filled), 1 if the walk faulted (res->fault
+ * filled; #PF form for this dimension, or a nested fault raised inside a
+ * 2D walk), or a negative MSIM_E* (memory write failed).
+ */
+int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned access,
+		msim_walk_result *res, struct msim_xw_out *out);
+
+/*
+ * Translate `gpa` through the second level for a 2D walk or a standalone
+ * nested walk. Appends dim-1 refs to res. Returns 0 on success (out
+ * filled), 1 if it faulted (res->fault filled: EPT violation/misconfig or
+ * #NPF), negative MSIM_E* on error.
+ */
+int msim_nested_xlate(const msim_nested *n, const msim_cpu_features *cpu,
+		      bool reference, uint64_t gpa, unsigned access,
+		      uint64_t gla, const msim_rights *la_rights,
+		      msim_walk_result *res, struct msim_nx *out);
+
+/* Nested write-permission check for a guest A/D update whose entry page
+ * was translated with rights `nr` (no new references). Returns 0 if
+ * allowed, else 1 with res->fault filled. */
+int msim_nested_ad_check(const msim_nested *n, const msim_cpu_features *cpu,
+			 uint64_t gpa, uint64_t gla, const msim_rights *nr,
+			 const msim_rights *la_rights, msim_walk_result *res);
+
+#endif
