@@ -217,10 +217,16 @@ int msim_stats_write_compare(const msim_stats *const *sets,
 {
 	struct name_list nl;
 	size_t namew = 7;
-	int r;
+	int colw[64], r;
 
 	if (!sets || !n || !f)
 		return msim_err(MSIM_EINVAL, "msim_stats_write_compare: nothing to write");
+	if (n > MSIM_ARRAY_SIZE(colw))
+		return msim_err(MSIM_ERANGE, "at most %zu columns", MSIM_ARRAY_SIZE(colw));
+	for (unsigned k = 0; k < n; k++) {
+		size_t w = titles ? strlen(titles[k]) : 5;
+		colw[k] = w > 16 ? (int)w : 16;
+	}
 	if ((r = collect_names(sets, n, &nl)))
 		return r;
 	for (unsigned j = 0; j < nl.n; j++)
@@ -242,7 +248,7 @@ int msim_stats_write_compare(const msim_stats *const *sets,
 	} else {
 		fprintf(f, "%-*s", (int)namew, "counter");
 		for (unsigned k = 0; k < n; k++)
-			fprintf(f, " %16s", titles ? titles[k] : "value");
+			fprintf(f, " %*s", colw[k], titles ? titles[k] : "value");
 		for (unsigned k = 1; k < n; k++)
 			fprintf(f, " %9s", "ratio");
 		fputc('\n', f);
@@ -277,9 +283,14 @@ int msim_stats_write_compare(const msim_stats *const *sets,
 			fputs(nl.v[j], f);
 		else
 			fprintf(f, "%-*s", (int)namew, nl.v[j]);
-		for (unsigned k = 0; k < n; k++)
-			fprintf(f, fmt == MSIM_FORMAT_CSV ? ",%" PRIu64 : " %16" PRIu64,
-				msim_stats_get(sets[k], nl.v[j]));
+		for (unsigned k = 0; k < n; k++) {
+			uint64_t v = msim_stats_get(sets[k], nl.v[j]);
+
+			if (fmt == MSIM_FORMAT_CSV)
+				fprintf(f, ",%" PRIu64, v);
+			else
+				fprintf(f, " %*" PRIu64, colw[k], v);
+		}
 		for (unsigned k = 1; k < n; k++) {
 			fmt_ratio(ratio, sizeof(ratio), msim_stats_get(sets[k], nl.v[j]), base);
 			fprintf(f, fmt == MSIM_FORMAT_CSV ? ",%s" : " %9s", ratio);
