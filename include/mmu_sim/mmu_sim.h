@@ -13,6 +13,7 @@
 #include "mmu_sim/replay.h"
 #include "mmu_sim/stats.h"
 #include "mmu_sim/trace.h"
+#include "mmu_sim/validate.h"
 #include "mmu_sim/walk.h"
 #include "mmu_sim/ept.h"
 
