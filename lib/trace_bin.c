@@ -95,6 +95,11 @@ int msim_bin_decode_event(unsigned type, const uint8_t *p, size_t n,
 			ev->arg[i] = a->def;
 		}
 	}
+	/* Bits inside the 8 slots but beyond this event's args. */
+	if (ev->present >> msim_trace_nargs(ev))
+		return msim_err(MSIM_EPARSE, "%s:%" PRIu64
+				": bad argument mask 0x%" PRIx64 " for type %u",
+				file, rec, mask, type);
 	return (int)used;
 varint:
 	if (k == 0)

@@ -79,7 +79,7 @@ static int check_wrmem(const msim_event *ev, const char *file, uint64_t line)
 	if (size < 8 && val >> (size * 8))
 		return msim_err(MSIM_EINVAL,
 				"%s:%" PRIu64 ": wrmem value 0x%" PRIx64
-				" does not fit in %" PRIu64 " bytes",
+				" does not fit in a %" PRIu64 "-byte store",
 				file, line, val, size);
 	return 0;
 }
