@@ -1,3 +1,40 @@
 #!/usr/bin/env bash
+# Run every figure script bench/fig_*.sh, each of which writes CSV into the
+# output directory, then render bench/<name>.gp for each CSV as PNG and SVG.
+# Called by `cmake --build build --target plots` with:
+#   MMU_SIM=<cli> BENCH_DIR=<dir of bench_* programs> GNUPLOT=<gnuplot>
+# usage: plots.sh OUTDIR [FIGURE ...]
 set -euo pipefail
-mkdir -p "$1"
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:?usage: plots.sh OUTDIR [FIGURE ...]}
+shift
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+: "${MMU_SIM:?MMU_SIM must name the mmu-sim binary}"
+: "${BENCH_DIR:?BENCH_DIR must name the directory of the bench_* programs}"
+GNUPLOT=${GNUPLOT:-gnuplot}
+export MMU_SIM BENCH_DIR SRC_DIR="$(dirname "$here")"
+if ! command -v "$GNUPLOT" >/dev/null; then
+	echo "plots: gnuplot not found (apt-get install gnuplot-nox)" >&2
+	exit 1
+fi
+
+figs=("$@")
+if [ ${#figs[@]} -eq 0 ]; then
+	for f in "$here"/fig_*.sh; do
+		[ -e "$f" ] && figs+=("$(basename "$f" .sh | sed 's/^fig_//')")
+	done
+fi
+start=$(date +%s)
+for name in "${figs[@]}"; do
+	t0=$(date +%s)
+	echo "== $name"
+	# each script writes $out/$name*.csv (atomically: temp then rename)
+	bash "$here/fig_$name.sh" "$out"
+	for fmt in png svg; do
+		"$GNUPLOT" -e "datadir='$out'; fmt='$fmt'; out='$out/$name.$fmt'" \
+			"$here/$name.gp"
+	done
+	echo "   $name: $(( $(date +%s) - t0 )) s -> $out/$name.png, $out/$name.svg"
+done
+echo "plots: ${#figs[@]} figures in $(( $(date +%s) - start )) s"
