@@ -1,0 +1,217 @@
+/*
+ * probe: real-hardware dependent pointer chase over N pages.
+ *
+ * One 8-byte pointer per page; the pointer of page i sits in cache line
+ * (i % 64) of that page, so the touched lines spread over all L1/L2 sets
+ * instead of piling into the set of line 0 (4 KiB stride = same set). The
+ * pages form one cycle, in random order (every access is a new page: TLB
+ * and cache misses once N exceeds their reach) or sequential order (the
+ * hardware prefetchers and the next-page locality help). Each load
+ * depends on the previous one, so time / accesses = latency per access.
+ *
+ * Output (stdout): CSV, one line per (pagesize, order, N):
+ *   pagesize,order,pages,accesses,ns_per_access,tsc_per_access,huge
+ * `huge` says how 2 MB pages were obtained: hugetlb (MAP_HUGETLB), thp
+ * (madvise(MADV_HUGEPAGE) and AnonHugePages covered the region), thp-partial
+ * or none; for 4 KB runs it is "4k" (MADV_NOHUGEPAGE asked).
+ *
+ * Usage: bench_probe [max_pages_4k] [max_pages_2m] [min_accesses]
+ * The result is the minimum over 5 trials of the mean per-access time
+ * (least disturbed by the other vCPU's work). Linux/x86-64 only; this is a
+ * measurement tool, not part of the library.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#define LINE 64
+#define TRIALS 5
+
+static uint64_t rng_state = 12345;
+
+/* splitmix64, same generator as the library's msim_rng_next */
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Bytes of AnonHugePages in the smaps entry that contains addr. */
+static long anon_huge_kb(void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0;
+	long kb = -1;
+	uintptr_t a = (uintptr_t)addr;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = (a >= lo && a < hi);
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+static void *map_region(size_t bytes, int huge, const char **how)
+{
+	void *p;
+	if (!huge) {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		madvise(p, bytes, MADV_NOHUGEPAGE);
+		*how = "4k";
+		return p;
+	}
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+	if (p != MAP_FAILED) {
+		*how = "hugetlb";
+		return p;
+	}
+	/* THP: over-allocate to align to 2 MB, then ask for huge pages */
+	size_t al = 2UL << 20;
+	char *raw = mmap(NULL, bytes + al, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	char *a = (char *)(((uintptr_t)raw + al - 1) & ~(uintptr_t)(al - 1));
+	madvise(a, bytes, MADV_HUGEPAGE);
+	for (size_t off = 0; off < bytes; off += 4096)
+		a[off] = 1;
+	long kb = anon_huge_kb(a);
+	if (kb >= (long)(bytes >> 10))
+		*how = "thp";
+	else if (kb > 0)
+		*how = "thp-partial";
+	else
+		*how = "none";
+	return a;
+}
+
+static uint64_t *perm;
+
+/* Build the cycle over the first n pages and chase it. */
+static void run(char *base, size_t page, uint64_t n, int random,
+		uint64_t min_acc, const char *psname, const char *how)
+{
+	for (uint64_t i = 0; i < n; i++)
+		perm[i] = i;
+	if (random) /* Fisher-Yates; a random permutation read as one cycle */
+		for (uint64_t i = n - 1; i > 0; i--) {
+			uint64_t j = rng_next() % (i + 1);
+			uint64_t t = perm[i];
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t p = perm[i], q = perm[(i + 1) % n];
+		void **slot = (void **)(base + p * page + (p % 64) * LINE);
+		*slot = base + q * page + (q % 64) * LINE;
+	}
+	uint64_t acc = n * 8 > min_acc ? n * 8 : min_acc;
+	void **cur = (void **)(base + perm[0] * page + (perm[0] % 64) * LINE);
+	for (uint64_t i = 0; i < 2 * n; i++) /* warm TLBs/caches */
+		cur = (void **)*cur;
+	double best_ns = 1e30, best_tsc = 1e30;
+	for (int t = 0; t < TRIALS; t++) {
+		double t0 = now_ns();
+		uint64_t c0 = __rdtsc();
+		for (uint64_t i = 0; i < acc; i++)
+			cur = (void **)*cur;
+		uint64_t c1 = __rdtsc();
+		double t1 = now_ns();
+		double ns = (t1 - t0) / acc, tsc = (double)(c1 - c0) / acc;
+		if (ns < best_ns) {
+			best_ns = ns;
+			best_tsc = tsc;
+		}
+	}
+	/* keep the chase alive for the compiler */
+	if (cur == NULL)
+		fprintf(stderr, "impossible\n");
+	printf("%s,%s,%llu,%llu,%.3f,%.3f,%s\n", psname,
+	       random ? "random" : "seq", (unsigned long long)n,
+	       (unsigned long long)acc, best_ns, best_tsc, how);
+	fflush(stdout);
+}
+
+static void series(uint64_t maxn, size_t page, int huge, uint64_t min_acc)
+{
+	const char *how = "?";
+	char *base = map_region(maxn * page, huge, &how);
+	const char *ps = huge ? "2m" : "4k";
+	if (!base) {
+		fprintf(stderr, "probe: mmap %s failed\n", ps);
+		return;
+	}
+	fprintf(stderr, "probe: %s region %llu pages: %s\n", ps,
+		(unsigned long long)maxn, how);
+	for (int random = 1; random >= 0; random--) {
+		uint64_t last = 0;
+		/* N = 2^(k/4): four points per doubling */
+		for (int k = 8; ; k++) {
+			uint64_t n = (uint64_t)(__builtin_exp2(k / 4.0) + 0.5);
+			if (n > maxn)
+				break;
+			if (n == last)
+				continue;
+			last = n;
+			run(base, page, n, random, min_acc, ps, how);
+		}
+	}
+	munmap(base, maxn * page);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t max4k = argc > 1 ? strtoull(argv[1], NULL, 0) : (1u << 19);
+	uint64_t max2m = argc > 2 ? strtoull(argv[2], NULL, 0) : 1024;
+	uint64_t min_acc = argc > 3 ? strtoull(argv[3], NULL, 0) : 2000000;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	sched_setaffinity(0, sizeof(set), &set); /* best effort */
+	uint64_t maxn = max4k > max2m ? max4k : max2m;
+	perm = malloc(maxn * sizeof(*perm));
+	if (!perm)
+		return 1;
+	/* TSC rate, for the reader converting tsc_per_access to ns */
+	double t0 = now_ns();
+	uint64_t c0 = __rdtsc();
+	while (now_ns() - t0 < 2e8)
+		;
+	double ghz = (double)(__rdtsc() - c0) / (now_ns() - t0);
+	printf("# tsc_ghz=%.4f\n", ghz);
+	printf("pagesize,order,pages,accesses,ns_per_access,tsc_per_access,huge\n");
+	series(max4k, 4096, 0, min_acc);
+	if (max2m)
+		series(max2m, 2UL << 20, 1, min_acc);
+	free(perm);
+	return 0;
+}

@@ -1,0 +1,130 @@
+/*
+ * Data-cache hierarchy: L1D, L2, LLC, each set-associative with true LRU,
+ * physically indexed, inclusive fill. One instance is shared by a vCPU's
+ * data accesses and its page-walk references, so walks and data compete
+ * for the same lines (P8.7 last bullet).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "mmu_sim/cost.h"
+
+struct clevel {
+	uint64_t *tag;   /* sets * ways; line number + 1, 0 = empty */
+	uint64_t *stamp;
+	uint64_t sets, set_mask; /* set_mask valid when sets is a power of 2 */
+	unsigned ways, latency;
+	bool pow2;
+};
+
+struct msim_cache {
+	struct clevel lv[3];
+	unsigned nlv;
+	unsigned line_shift;
+	unsigned dram;
+	uint64_t tick;
+};
+
+static int level_init(struct clevel *l, const msim_cache_level *g,
+		      unsigned line)
+{
+	memset(l, 0, sizeof(*l));
+	l->sets = g->size / ((uint64_t)line * g->ways);
+	l->ways = g->ways;
+	l->latency = g->latency;
+	l->pow2 = !(l->sets & (l->sets - 1));
+	l->set_mask = l->sets - 1;
+	l->tag = calloc(l->sets * l->ways, sizeof(uint64_t));
+	l->stamp = calloc(l->sets * l->ways, sizeof(uint64_t));
+	if (!l->tag || !l->stamp)
+		return msim_err(MSIM_ENOMEM, "cache: out of memory");
+	return 0;
+}
+
+void msim_cache_free(msim_cache *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < 3; i++) {
+		free(c->lv[i].tag);
+		free(c->lv[i].stamp);
+	}
+	free(c);
+}
+
+int msim_cache_create(msim_cache **out, const msim_cost_params *p)
+{
+	const msim_cache_level *g[3] = { &p->l1d, &p->l2, &p->llc };
+	msim_cache *c;
+	int rc;
+
+	if (!out || !p)
+		return msim_err(MSIM_EINVAL, "cache: NULL argument");
+	*out = NULL;
+	if ((rc = msim_cost_validate(p)))
+		return rc;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return msim_err(MSIM_ENOMEM, "cache: out of memory");
+	c->line_shift = (unsigned)__builtin_ctz(p->line);
+	c->dram = p->lat_dram;
+	for (unsigned i = 0; i < 3; i++) {
+		if (!g[i]->size)
+			continue;
+		if ((rc = level_init(&c->lv[c->nlv], g[i], p->line))) {
+			msim_cache_free(c);
+			return rc;
+		}
+		c->nlv++;
+	}
+	*out = c;
+	return 0;
+}
+
+/* Look `ln` up in one level; on a miss install it over the LRU way. */
+static bool level_access(struct clevel *l, uint64_t ln, uint64_t tick)
+{
+	uint64_t set = l->pow2 ? (ln & l->set_mask) : (ln % l->sets);
+	uint64_t *tag = l->tag + set * l->ways;
+	uint64_t *st = l->stamp + set * l->ways;
+	unsigned victim = 0;
+
+	for (unsigned w = 0; w < l->ways; w++)
+		if (tag[w] == ln + 1) {
+			st[w] = tick;
+			return true;
+		}
+	for (unsigned w = 1; w < l->ways; w++)
+		if (st[w] < st[victim])
+			victim = w;
+	tag[victim] = ln + 1;
+	st[victim] = tick;
+	return false;
+}
+
+unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
+			   uint64_t *cycles)
+{
+	uint64_t ln = pa >> c->line_shift;
+	unsigned first = from_l2 && c->nlv > 1 ? 1 : 0;
+	uint64_t tick = ++c->tick;
+
+	for (unsigned i = first; i < c->nlv; i++)
+		/* a miss installs the line on the way down (inclusive fill) */
+		if (level_access(&c->lv[i], ln, tick)) {
+			*cycles += c->lv[i].latency;
+			return i + 1;
+		}
+	*cycles += c->dram;
+	return 4;
+}
+
+void msim_cache_flush(msim_cache *c)
+{
+	for (unsigned i = 0; i < c->nlv; i++) {
+		memset(c->lv[i].tag, 0, c->lv[i].sets * c->lv[i].ways * 8);
+		memset(c->lv[i].stamp, 0, c->lv[i].sets * c->lv[i].ways * 8);
+	}
+}

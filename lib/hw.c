@@ -1,0 +1,321 @@
+/*
+ * The hardware access path: TLB -> PSC-started walk -> fill -> price.
+ * See hw.h. SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw.h"
+#include "internal.h"
+
+enum {
+	C_L1D_HIT, C_L1I_HIT, C_STLB_HIT, C_TLB_MISS, C_TLB_REWALK,
+	C_PSC_HIT, C_WALK, C_WALK_REFS, C_WALK_REFS_NESTED, C_WALK_AD,
+	C_WALK_FAULT, C_CACHE_L1, C_CACHE_L2, C_CACHE_LLC, C_CACHE_DRAM,
+	C_CYC_TLB, C_CYC_WALK, C_CYC_DATA, C_CYC_INVAL, C_INVAL,
+	C_COUNT_
+};
+
+static const char *const cnames[C_COUNT_][2] = {
+	{ "tlb.l1d.hit", "data accesses hitting the L1 DTLB" },
+	{ "tlb.l1i.hit", "fetches hitting the L1 ITLB" },
+	{ "tlb.stlb.hit", "L1 TLB misses hitting the STLB" },
+	{ "tlb.miss", "accesses that missed every TLB level" },
+	{ "tlb.rewalk", "TLB hits re-walked (rights denied or write to D=0)" },
+	{ "psc.hit", "walks started below the root by a PSC hit" },
+	{ "walk.count", "page walks" },
+	{ "walk.refs", "memory references made by walks" },
+	{ "walk.refs.nested", "walk references to EPT/NPT entries" },
+	{ "walk.ad_writes", "A/D updates made by walks" },
+	{ "walk.fault", "walks ending in a fault" },
+	{ "cache.l1d.hit", "references (walk + data) hitting the L1D" },
+	{ "cache.l2.hit", "references hitting the L2" },
+	{ "cache.llc.hit", "references hitting the LLC" },
+	{ "cache.dram", "references served by DRAM" },
+	{ "cycles.tlb", "cycles in TLB lookups (STLB hits)" },
+	{ "cycles.walk", "cycles in page walks" },
+	{ "cycles.data", "cycles of the data accesses" },
+	{ "cycles.inval", "cycles of TLB invalidation instructions" },
+	{ "tlb.inval", "invalidation operations applied" },
+};
+
+struct msim_hw {
+	msim_cost_params cost;
+	msim_tlb *tlb;
+	msim_cache *cache;
+	msim_stats *stats;
+	int c[C_COUNT_];
+	bool data_access;
+	msim_tlb_ctx hook_tag;  /* tag the nested hooks see during a walk */
+	msim_walk_result walk;  /* scratch, reused: no allocation per access */
+};
+
+static inline void bump(msim_hw *hw, unsigned i, uint64_t v)
+{
+	if (hw->stats && v)
+		msim_stats_add(hw->stats, hw->c[i], v);
+}
+
+int msim_hw_create(msim_hw **out, const msim_hw_opts *opts)
+{
+	static const msim_hw_opts def = MSIM_HW_OPTS_INIT;
+	msim_hw *hw;
+	int rc;
+
+	if (!out)
+		return msim_err(MSIM_EINVAL, "hw: NULL out");
+	*out = NULL;
+	if (!opts)
+		opts = &def;
+	hw = calloc(1, sizeof(*hw));
+	if (!hw)
+		return msim_err(MSIM_ENOMEM, "hw: out of memory");
+	if (opts->cost)
+		hw->cost = *opts->cost;
+	else if ((rc = msim_cost_preset("skylake-sp", &hw->cost)))
+		goto fail;
+	hw->data_access = opts->data_access;
+	hw->stats = opts->stats;
+	if ((rc = msim_tlb_create(&hw->tlb, &hw->cost.tlb)) ||
+	    (rc = msim_cache_create(&hw->cache, &hw->cost)))
+		goto fail;
+	for (unsigned i = 0; hw->stats && i < C_COUNT_; i++) {
+		rc = msim_stats_register(hw->stats, cnames[i][0], cnames[i][1]);
+		if (rc < 0)
+			goto fail;
+		hw->c[i] = rc;
+	}
+	*out = hw;
+	return 0;
+fail:
+	msim_hw_free(hw);
+	return rc;
+}
+
+void msim_hw_free(msim_hw *hw)
+{
+	if (!hw)
+		return;
+	msim_tlb_free(hw->tlb);
+	msim_cache_free(hw->cache);
+	free(hw);
+}
+
+msim_tlb *msim_hw_tlb(msim_hw *hw)
+{
+	return hw->tlb;
+}
+
+msim_cache *msim_hw_cache(msim_hw *hw)
+{
+	return hw->cache;
+}
+
+const msim_cost_params *msim_hw_cost(const msim_hw *hw)
+{
+	return &hw->cost;
+}
+
+void msim_hw_tag_from(msim_tlb_ctx *tag, const msim_paging_regs *regs,
+		      uint16_t vpid, const msim_nested *nested)
+{
+	memset(tag, 0, sizeof(*tag));
+	tag->pcide = !!(regs->cr4 & MSIM_CR4_PCIDE);
+	tag->pcid = tag->pcide ? (uint16_t)(regs->cr3 & 0xfff) : 0;
+	tag->pge = !!(regs->cr4 & MSIM_CR4_PGE);
+	tag->vpid = vpid;
+	if (nested) {
+		tag->nested = true;
+		tag->ep4ta = (nested->kind == MSIM_NESTED_EPT ? nested->eptp
+							     : nested->ncr3) &
+			     MSIM_GENMASK(51, 12);
+	}
+}
+
+/* Price one reference through the cache hierarchy. */
+static inline uint64_t price(msim_hw *hw, uint64_t pa, bool walk)
+{
+	uint64_t cyc = 0;
+	unsigned lvl = msim_cache_access(hw->cache, pa,
+					 walk && !hw->cost.walk_l1d, &cyc);
+
+	bump(hw, C_CACHE_L1 + (lvl - 1), 1);
+	return cyc;
+}
+
+/* Use-time checks of a cached translation (P3.13, P8.5, P5.8). */
+static bool hit_usable(const msim_hw_xlat *x, const msim_tlb_hit *h,
+		       unsigned access)
+{
+	if (msim_rights_check(h->rights, x->regs, access))
+		return false;
+	if ((access & MSIM_WACC_WRITE) && !h->rights->dirty)
+		return false; /* the walk must set D (P5.8 policy: re-walk) */
+	if (x->nested && h->rights->nested) {
+		msim_rights r = *h->rights;
+		return msim_nested_rights_ok(&r, access,
+					     x->nested->kind == MSIM_NESTED_EPT &&
+						     x->nested->mbec);
+	}
+	return true;
+}
+
+static int do_walk(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
+		   unsigned access, msim_hw_result *res)
+{
+	msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
+	msim_walk_start st;
+	msim_nested n;
+	msim_paging_mode mode = msim_paging_mode_of(x->regs);
+	msim_walk_result *w = &hw->walk;
+	uint64_t cyc = hw->cost.lat_walk;
+	int rc;
+
+	wo.ad_policy = x->ad_policy;
+	wo.ad_order = x->ad_order;
+	res->psc_level = msim_psc_lookup(hw->tlb, &x->tag, mode, la, &st);
+	if (res->psc_level) {
+		wo.start = &st;
+		bump(hw, C_PSC_HIT, 1);
+	}
+	cyc += hw->cost.lat_psc;
+	if (x->nested) {
+		n = *x->nested;
+		hw->hook_tag = x->tag;
+		msim_nested_cache_hooks(hw->tlb, &hw->hook_tag, &n);
+		wo.nested = &n;
+	}
+	rc = msim_walk(x->mem, x->cpu, x->regs, &wo, la, access, w);
+	if (rc < 0)
+		return rc;
+	{
+		unsigned nr = w->nrefs < MSIM_WALK_MAX_REFS ? w->nrefs
+							     : MSIM_WALK_MAX_REFS;
+		unsigned nested_refs = 0;
+		for (unsigned i = 0; i < nr; i++) {
+			cyc += price(hw, w->refs[i].addr, true);
+			if (w->refs[i].kind == MSIM_REF_AD_WRITE)
+				cyc += hw->cost.lat_ad_write;
+			nested_refs += w->refs[i].dim == 1;
+		}
+		bump(hw, C_WALK_REFS_NESTED, nested_refs);
+	}
+	bump(hw, C_WALK, 1);
+	bump(hw, C_WALK_REFS, w->nrefs);
+	bump(hw, C_WALK_AD, w->nad_writes);
+	res->walk = w;
+	res->walk_refs = w->nrefs;
+	res->cycles_walk = cyc;
+	res->fault = w->fault;
+	if (w->fault.kind != MSIM_FAULT_NONE) {
+		msim_inv op = { MSIM_INV_PF, { la, 0, 0 } };
+		bump(hw, C_WALK_FAULT, 1);
+		if (w->fault.kind == MSIM_FAULT_EPT_VIOLATION ||
+		    w->fault.kind == MSIM_FAULT_NPF ||
+		    w->fault.kind == MSIM_FAULT_EPT_MISCONFIG) {
+			op.kind = MSIM_INV_EPT_VIOLATION;
+			op.a[0] = w->fault.kind == MSIM_FAULT_NPF
+					  ? w->fault.exitinfo2
+					  : w->fault.gpa;
+			op.a[1] = la;
+			op.a[2] = 1;
+		}
+		/* P6.9 / P6.10: a fault removes what could have caused it */
+		msim_tlb_invalidate(hw->tlb, &x->tag, &op, NULL);
+		/* the upper levels the walk read are still valid */
+		msim_psc_fill(hw->tlb, &x->tag, mode, la, w);
+		return 0;
+	}
+	msim_tlb_fill(hw->tlb, &x->tag, la, access & MSIM_WACC_FETCH, w);
+	msim_psc_fill(hw->tlb, &x->tag, mode, la, w);
+	if (x->nested)
+		msim_nested_cache_fill(hw->tlb, &x->tag, &n, w);
+	res->pa = w->pa;
+	res->gpa = w->gpa;
+	res->page_size = w->page_size;
+	return 0;
+}
+
+int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
+		   unsigned access, msim_hw_result *res)
+{
+	msim_tlb_hit h;
+	bool fetch = access & MSIM_WACC_FETCH;
+	int lvl, rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!x->nested && !(x->regs->cr0 & MSIM_CR0_PG)) {
+		/* paging off, no second level: la is the physical address */
+		res->pa = res->gpa = la & 0xffffffffULL;
+		res->page_size = 4096;
+		goto data;
+	}
+	lvl = msim_tlb_lookup(hw->tlb, &x->tag, la, fetch, &h);
+	if (lvl && hit_usable(x, &h, access)) {
+		res->tlb_level = (unsigned)lvl;
+		res->pa = h.pa;
+		res->gpa = h.pa; /* 2D: the combined entry holds no gpa */
+		res->page_size = h.page_size;
+		if (lvl == 1) {
+			bump(hw, fetch ? C_L1I_HIT : C_L1D_HIT, 1);
+		} else {
+			bump(hw, C_STLB_HIT, 1);
+			res->cycles_tlb = hw->cost.lat_stlb;
+		}
+		goto data;
+	}
+	if (lvl)
+		bump(hw, C_TLB_REWALK, 1);
+	else
+		bump(hw, C_TLB_MISS, 1);
+	res->cycles_tlb = hw->cost.lat_stlb; /* the STLB was probed too */
+	rc = do_walk(hw, x, la, access, res);
+	if (rc < 0)
+		return rc;
+	if (res->fault.kind != MSIM_FAULT_NONE) {
+		res->cycles = res->cycles_tlb + res->cycles_walk;
+		goto out;
+	}
+data:
+	if (hw->data_access)
+		res->cycles_data = price(hw, res->pa, false);
+	res->cycles = res->cycles_tlb + res->cycles_walk + res->cycles_data;
+out:
+	bump(hw, C_CYC_TLB, res->cycles_tlb);
+	bump(hw, C_CYC_WALK, res->cycles_walk);
+	bump(hw, C_CYC_DATA, res->cycles_data);
+	return 0;
+}
+
+static uint64_t inv_price(const msim_cost_params *c, const msim_inv *op)
+{
+	switch (op->kind) {
+	case MSIM_INV_MOV_CR3: return c->mov_cr3;
+	case MSIM_INV_INVLPG:
+	case MSIM_INV_INVLPGA: return c->invlpg;
+	case MSIM_INV_INVPCID: return c->invpcid;
+	case MSIM_INV_INVVPID:
+		return op->a[0] == 0 ? c->invvpid_addr
+		       : op->a[0] == 2 ? c->invvpid_all
+				       : c->invvpid_single;
+	case MSIM_INV_INVEPT:
+		return op->a[0] == 2 ? c->invept_all : c->invept_single;
+	default: return 0;
+	}
+}
+
+int msim_hw_invalidate(msim_hw *hw, const msim_tlb_ctx *tag,
+		       const msim_inv *op, uint64_t *cycles)
+{
+	uint64_t cyc;
+	int rc = msim_tlb_invalidate(hw->tlb, tag, op, NULL);
+
+	if (rc)
+		return rc;
+	cyc = inv_price(&hw->cost, op);
+	bump(hw, C_INVAL, 1);
+	bump(hw, C_CYC_INVAL, cyc);
+	if (cycles)
+		*cycles = cyc;
+	return 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * Internals of the translation caches (tlb.c, pwc.c): one set-associative
+ * array type used for every TLB, PSC and nested-cache level, so tags,
+ * replacement and invalidation exist once.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSIM_TLB_INTERNAL_H
+#define MSIM_TLB_INTERNAL_H
+
+#include "internal.h"
+#include "mmu_sim/ept.h"
+#include "mmu_sim/tlb.h"
+
+/*
+ * One cached translation / paging-structure entry.
+ * key = tag << 7 | shift << 1 | 1, where tag = address >> shift (0: invalid).
+ * ep  = EP4TA | 1 for combined and guest-physical entries, 0 for linear.
+ */
+struct msim_tlbe {
+	uint64_t key;
+	uint64_t ep;
+	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
+	uint64_t out2;  /* combined PSC: next table hpa (when HPA flag) */
+	uint64_t stamp; /* LRU age */
+	uint16_t pcid, vpid;
+	uint8_t global;
+	uint8_t flags;  /* MSIM_TLBE_* */
+	uint8_t pat;
+	msim_rights rights;
+};
+
+#define MSIM_TLBE_HPA 0x01   /* out2 valid (combined PSC) */
+#define MSIM_TLBE_FRAC4M 0x02 /* 2M-sized piece of a 4 MB page (P6.5) */
+
+struct msim_tarr {
+	struct msim_tlbe *e; /* sets * ways entries, set-major */
+	uint64_t *plru;      /* per-set tree bits (PLRU only) */
+	unsigned sets, ways, set_mask;
+	msim_repl repl;
+	uint64_t tick;
+	uint64_t rng;
+};
+
+/* Tag values an entry must carry to be used under a context. */
+struct msim_ttag {
+	uint64_t ep;
+	uint16_t pcid, vpid;
+	bool pge;
+};
+
+static inline uint64_t msim_tkey(uint64_t addr, unsigned shift)
+{
+	return ((addr >> shift) << 7) | ((uint64_t)shift << 1) | 1;
+}
+
+static inline void msim_ttag_of(const msim_tlb_ctx *c, struct msim_ttag *t)
+{
+	t->ep = c->nested ? ((c->ep4ta & ~0xfffULL) | 1) : 0;
+	t->pcid = c->pcid;
+	t->vpid = c->vpid;
+	t->pge = c->pge;
+}
+
+int msim_tarr_init(struct msim_tarr *a, const msim_tlb_geom *g, uint64_t seed);
+void msim_tarr_free(struct msim_tarr *a);
+void msim_tarr_touch(struct msim_tarr *a, unsigned set, unsigned way);
+/* Entry to overwrite for `key` under `tag`: same-tag entry, invalid way or victim. */
+struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
+				 const struct msim_ttag *tag, bool global);
+unsigned msim_tarr_count(const struct msim_tarr *a);
+
+/* Find key under tag; touches on hit. Hot path: inline. */
+static inline struct msim_tlbe *msim_tarr_find(struct msim_tarr *a,
+					       uint64_t key,
+					       const struct msim_ttag *t)
+{
+	unsigned set = (unsigned)(key >> 7) & a->set_mask;
+	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
+
+	for (unsigned w = 0; w < a->ways; w++) {
+		struct msim_tlbe *e = &row[w];
+		if (e->key == key && e->ep == t->ep && e->vpid == t->vpid &&
+		    (e->pcid == t->pcid || (e->global && t->pge))) {
+			if (a->repl == MSIM_REPL_LRU)
+				e->stamp = ++a->tick;
+			else if (a->repl == MSIM_REPL_PLRU)
+				msim_tarr_touch(a, set, w);
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Invalidation predicate over entries of an array. */
+#define MSIM_TM_VPID 0x01     /* e->vpid == vpid */
+#define MSIM_TM_PCID 0x02     /* e->pcid == pcid */
+#define MSIM_TM_PCID_OR_G 0x04 /* e->pcid == pcid || e->global */
+#define MSIM_TM_NONGLOBAL 0x08 /* !e->global */
+#define MSIM_TM_EP 0x10       /* e->ep == ep */
+#define MSIM_TM_ADDR 0x20     /* entry covers addr */
+#define MSIM_TM_EP_ANY 0x40   /* e->ep != 0 (combined / guest-physical) */
+#define MSIM_TM_VPID_NZ 0x80  /* e->vpid != 0 */
+
+struct msim_tmatch {
+	unsigned flags;
+	uint16_t vpid, pcid;
+	uint64_t ep;
+	uint64_t addr;
+};
+
+unsigned msim_tarr_inval(struct msim_tarr *a, const struct msim_tmatch *m);
+
+struct msim_tlb {
+	msim_tlb_config cfg;
+	struct msim_tarr l1d[MSIM_PS_COUNT_], l1i[MSIM_PS_COUNT_];
+	struct msim_tarr stlb, stlb1g;
+	struct msim_tarr psc[6], ntlb, npsc[6];
+	/* hook context for the walker's nested-cache callbacks */
+	const msim_tlb_ctx *hook_ctx;
+};
+
+#endif
