@@ -172,6 +172,80 @@ static long long stat_sum(const char *dir, const char *key)
 	return sum;
 }
 
+static int copy_file(const char *from, const char *to, char *err,
+		     size_t errlen)
+{
+	FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+	if (!in || !out) {
+		snprintf(err, errlen, "open %s: %s", !in ? from : to, strerror(errno));
+		if (in)
+			fclose(in);
+		if (out)
+			fclose(out);
+		return -1;
+	}
+	char buf[65536];
+	size_t n;
+	int bad = 0;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			bad = 1;
+	bad |= ferror(in);
+	fclose(in);
+	bad |= fclose(out) != 0;
+	if (bad) {
+		snprintf(err, errlen, "copy %s to %s: %s", from, to, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Length of the "task-pid [cpu] flags timestamp:" prefix, 0 if none. */
+static size_t entry_prefix(const char *line)
+{
+	const char *p = strstr(line, ": ");
+	if (!p || line[0] == '#')
+		return 0;
+	return (size_t)(p - line);
+}
+
+static int merge(const char *fields, const char *deflt, const char *to,
+		 char *err, size_t errlen)
+{
+	FILE *f = fopen(fields, "r"), *d = fopen(deflt, "r"), *o = fopen(to, "w");
+	int ret = -1;
+	if (!f || !d || !o) {
+		snprintf(err, errlen, "merge: open: %s", strerror(errno));
+		goto out;
+	}
+	static char lf[65536], ld[65536];
+	unsigned long no = 0;
+	for (;;) {
+		char *a = fgets(lf, sizeof(lf), f), *b = fgets(ld, sizeof(ld), d);
+		no++;
+		if (!a && !b)
+			break;
+		size_t pa = a ? entry_prefix(a) : 0, pb = b ? entry_prefix(b) : 0;
+		if (!a || !b || pa != pb || strncmp(a, b, pa)) {
+			snprintf(err, errlen,
+				 "trace buffer changed between the two reads (line %lu)", no);
+			goto out;
+		}
+		fputs(strstr(a, ": UNKNOWN TYPE") ? b : a, o);
+	}
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	if (d)
+		fclose(d);
+	if (o && fclose(o) != 0 && ret == 0) {
+		snprintf(err, errlen, "write %s: %s", to, strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
+
 int msim_tracefs_finish(msim_tracefs *t, const char *path, char *err,
 			size_t errlen)
 {
@@ -188,33 +262,31 @@ int msim_tracefs_finish(msim_tracefs *t, const char *path, char *err,
 			return -1;
 		}
 	}
-	char src[640], tmp[4096];
+	/* The `fields` view shows raw fields (full role words) but prints
+	 * markers as "UNKNOWN TYPE 5" (seen on 6.18); the default view has
+	 * the markers. Read the buffer both ways and take each marker line
+	 * from the default view; entries come in the same order. */
+	char src[640], tmp[4096], tmpf[4096], tmpd[4096];
 	snprintf(src, sizeof(src), "%s/trace", t->dir);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *in = fopen(src, "r"), *out = fopen(tmp, "w");
-	if (!in || !out) {
-		snprintf(err, errlen, "open %s: %s", !in ? src : tmp, strerror(errno));
-		if (in)
-			fclose(in);
-		if (out)
-			fclose(out);
-		return -1;
+	snprintf(tmpf, sizeof(tmpf), "%s.fields.tmp", path);
+	snprintf(tmpd, sizeof(tmpd), "%s.default.tmp", path);
+	int ret = -1;
+	if (copy_file(src, tmpf, err, errlen) ||
+	    put(t->dir, "options/fields", "0", err, errlen) ||
+	    copy_file(src, tmpd, err, errlen) ||
+	    merge(tmpf, tmpd, tmp, err, errlen))
+		goto out;
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
+		goto out;
 	}
-	char buf[65536];
-	size_t n;
-	int bad = 0;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			bad = 1;
-	bad |= ferror(in);
-	fclose(in);
-	bad |= fclose(out) != 0;
-	if (bad || rename(tmp, path) < 0) {
-		snprintf(err, errlen, "write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	ret = 0;
+out:
+	unlink(tmp);
+	unlink(tmpf);
+	unlink(tmpd);
+	return ret;
 }
 
 void msim_tracefs_close(msim_tracefs *t)
