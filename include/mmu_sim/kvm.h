@@ -1,0 +1,194 @@
+/*
+ * mmu-sim: the KVM x86 MMU model (roles, root cache, shadow MMU, TDP MMU,
+ * nested contexts, flush requests) and its policies / kernel presets.
+ *
+ * Spec: docs/kvm-mmu-model.md (rules R1-R7, costs C1-C13, examples E1-E4).
+ * The model itself is driven by the machine through lib/kvm_hooks.h; this
+ * header holds what users and tools see: the options (a kernel era, an MMU
+ * kind, a reset policy, the size of prev_roots ...), their string form
+ * ("preset=5.18,mmu=tdp-mmu,policy=keep-roots,prev_roots=7"), and the role
+ * computations, which are pure functions and useful on their own.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MMU_SIM_KVM_H
+#define MMU_SIM_KVM_H
+
+#include "mmu_sim/common.h"
+#include "mmu_sim/ept.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest prev_roots size accepted (Sean suggested ~16 in Oct 2024). */
+#define MSIM_KVM_MAX_PREV_ROOTS 16
+
+/** Which MMU implementation KVM uses. */
+typedef enum msim_kvm_mmu_kind {
+	MSIM_KVM_MMU_SHADOW = 0,     /**< tdp_enabled = false (no EPT/NPT) */
+	MSIM_KVM_MMU_LEGACY_TDP = 1, /**< EPT/NPT, direct pages in the shadow hash */
+	MSIM_KVM_MMU_TDP_MMU = 2,    /**< EPT/NPT through tdp_mmu.c */
+} msim_kvm_mmu_kind;
+
+/** What kvm_mmu_reset_context does with the cached roots. */
+typedef enum msim_kvm_reset_policy {
+	MSIM_KVM_POLICY_UNLOAD = 0,     /**< upstream: unload every root (R3.1) */
+	MSIM_KVM_POLICY_KEEP_ROOTS = 1, /**< Paolo Feb 2022: init + new_pgd(cr3) */
+	MSIM_KVM_POLICY_PER_CALLER = 2, /**< seed 000: only CR0/CR4 paths keep roots */
+} msim_kvm_reset_policy;
+
+/** How a zap's remote TLB flushes are issued (seed 003). */
+typedef enum msim_kvm_zap_flush {
+	MSIM_KVM_ZAP_BATCHED = 0,   /**< one flush per commit (R4.10) */
+	MSIM_KVM_ZAP_PER_TABLE = 1, /**< one flush per zapped table (pre-batching) */
+} msim_kvm_zap_flush;
+
+/** Nested VMX L1<->L2 transition flushes. */
+typedef enum msim_kvm_nested_flush {
+	MSIM_KVM_NESTED_BY_ERA = 0,      /**< what the kernel era did (R7.9-R7.12) */
+	MSIM_KVM_NESTED_EVERY_SWITCH = 1,/**< 2018: every root switch flushes (seed 004) */
+	MSIM_KVM_NESTED_TAG_BASED = 2,   /**< R7.9 whatever the era */
+} msim_kvm_nested_flush;
+
+/**
+ * Model options. `kernel` is major*100+minor (e.g. 510, 518, 604, 618) and
+ * selects every era-dependent rule; the other fields are the knobs
+ * `mmu-sim compare` varies. MSIM_KVM_OPTS_INIT is the "6.18-pvm" preset.
+ */
+typedef struct msim_kvm_opts {
+	unsigned kernel;
+	msim_kvm_mmu_kind mmu;
+	msim_kvm_reset_policy policy;
+	unsigned prev_roots;       /**< KVM_MMU_NUM_PREV_ROOTS, 0..16 (3 upstream) */
+	msim_kvm_zap_flush zap_flush;
+	msim_kvm_nested_flush nested_flush;
+	msim_vendor vendor;        /**< VMX or SVM flavour of the vendor rules */
+	bool vpid;                 /**< L0 uses VPID/ASIDs (enable_vpid) */
+	bool vpid02;               /**< a vpid02 could be allocated for L2 */
+	bool pae_free_early;       /**< seed 002: free a PAE root before lookup */
+	bool flush_on_reuse;       /**< module param flush_on_reuse (R2.12) */
+	bool ept_ad;               /**< kvm_ad_enabled() (TDP role ad_disabled) */
+	unsigned tdp_level;        /**< 4 or 5: kvm_mmu_get_tdp_level() */
+	uint64_t max_mmu_pages;    /**< n_max_mmu_pages; 0 = from memslots (R4.11) */
+} msim_kvm_opts;
+
+#define MSIM_KVM_OPTS_INIT                                                     \
+	{ .kernel = 618, .mmu = MSIM_KVM_MMU_SHADOW,                           \
+	  .policy = MSIM_KVM_POLICY_UNLOAD, .prev_roots = 3,                   \
+	  .zap_flush = MSIM_KVM_ZAP_BATCHED,                                   \
+	  .nested_flush = MSIM_KVM_NESTED_BY_ERA,                              \
+	  .vendor = MSIM_VENDOR_INTEL, .vpid = true, .vpid02 = true,           \
+	  .pae_free_early = false,                                             \
+	  .flush_on_reuse = false, .ept_ad = true, .tdp_level = 4,             \
+	  .max_mmu_pages = 0 }
+
+/** NULL-terminated list of preset names ("5.10", "5.18", "6.4", ...). */
+MSIM_API const char *const *msim_kvm_preset_names(void);
+
+/** One-line description of preset `name`, NULL if unknown. */
+MSIM_API const char *msim_kvm_preset_help(const char *name);
+
+/**
+ * Reset *o to preset `name`. MSIM_ENOENT (message lists the presets) if
+ * unknown.
+ */
+MSIM_API int msim_kvm_opts_preset(msim_kvm_opts *o, const char *name);
+
+/**
+ * Apply a policy string "key=value,key=value" to *o, left to right; a
+ * `preset=` key resets *o first. Keys: preset, kernel (e.g. 5.18 or 518),
+ * mmu (shadow|legacy-tdp|tdp-mmu), policy (unload|keep-roots|per-caller),
+ * prev_roots (0..16), zap_flush (batched|per-table), nested_flush
+ * (era|every-switch|tag), vendor (intel|amd), vpid, pae_free_early,
+ * flush_on_reuse, ept_ad (0|1), tdp_level (4|5), max_mmu_pages.
+ * Unknown keys/values give MSIM_EINVAL, limits MSIM_ERANGE; the message
+ * names the key. *o is unchanged on error.
+ */
+MSIM_API int msim_kvm_opts_parse(msim_kvm_opts *o, const char *str);
+
+/**
+ * Canonical string of *o (parseable by msim_kvm_opts_parse) into buf.
+ * Returns the length it needs (like snprintf).
+ */
+MSIM_API int msim_kvm_opts_format(const msim_kvm_opts *o, char *buf,
+				  size_t len);
+
+/* ------------------------------------------------------------ roles */
+
+/** union kvm_mmu_page_role, field by field (R1.1-R1.2). */
+typedef struct msim_kvm_role {
+	uint8_t level;           /**< 0..5 */
+	uint8_t has_4_byte_gpte; /**< non-PAE 2-level guest table */
+	uint8_t quadrant;        /**< 0..3 */
+	uint8_t direct;
+	uint8_t access;          /**< U/W/X, 7 for roots */
+	uint8_t invalid;
+	uint8_t efer_nx;
+	uint8_t cr0_wp;
+	uint8_t smep_andnot_wp;
+	uint8_t smap_andnot_wp;
+	uint8_t ad_disabled;
+	uint8_t guest_mode;
+	uint8_t passthrough;     /**< >= 5.19 only */
+	uint8_t smm;             /**< address space id */
+} msim_kvm_role;
+
+/** union kvm_mmu_extended_role (R1.4, >= 5.18 layout). */
+typedef struct msim_kvm_ext_role {
+	uint8_t valid, execonly, cr4_pse, cr4_pke, cr4_smap, cr4_smep,
+		cr4_la57, efer_lma;
+} msim_kvm_ext_role;
+
+/** union kvm_cpu_role: base + extended (R1.6). */
+typedef struct msim_kvm_cpu_role {
+	msim_kvm_role base;
+	msim_kvm_ext_role ext;
+} msim_kvm_cpu_role;
+
+/**
+ * The 32-bit role word in the layout of `kernel`: >= 5.18 has
+ * has_4_byte_gpte at bit 4, <= 5.17 its inverse gpte_is_8_bytes (R1.2);
+ * passthrough (bit 18) exists from 5.19.
+ */
+MSIM_API uint32_t msim_kvm_role_word(const msim_kvm_role *r, unsigned kernel);
+
+/** Decode a role word of `kernel`'s layout. */
+MSIM_API void msim_kvm_role_decode(uint32_t word, unsigned kernel,
+				   msim_kvm_role *r);
+
+/** 64-bit kvm_cpu_role.as_u64 (base word low, ext word high; R1.6). */
+MSIM_API uint64_t msim_kvm_cpu_role_u64(const msim_kvm_cpu_role *r,
+					unsigned kernel);
+
+/** kvm_calc_cpu_role (R1.7-R1.9) from CR0/CR4/EFER, SMM, guest mode. */
+MSIM_API void msim_kvm_calc_cpu_role(uint64_t cr0, uint64_t cr4,
+				     uint64_t efer, bool smm, bool guest_mode,
+				     msim_kvm_cpu_role *out);
+
+/**
+ * The root role KVM builds for `mmu` in `kernel` given the CPU role:
+ * shadow (R1.12/R1.13) or TDP (R1.10/R1.11; legacy TDP and TDP MMU use the
+ * same role). tdp_level and ad_disabled come from the options.
+ */
+MSIM_API void msim_kvm_calc_root_role(const msim_kvm_opts *o,
+				      const msim_kvm_cpu_role *cpu,
+				      msim_kvm_role *out);
+
+/**
+ * Nested EPT root role (R1.14): ept_level 4/5 from EPTP12, ad from
+ * EPTP12[6], execonly from the EPT capabilities.
+ */
+MSIM_API void msim_kvm_calc_nested_ept_role(unsigned ept_level, bool ad,
+					    bool execonly,
+					    msim_kvm_cpu_role *out);
+
+/** CR0 / CR4 / EFER bits whose change resets the MMU in `kernel` (R1.17-R1.19). */
+MSIM_API uint64_t msim_kvm_cr0_role_bits(unsigned kernel);
+MSIM_API uint64_t msim_kvm_cr4_role_bits(unsigned kernel);
+MSIM_API uint64_t msim_kvm_efer_role_bits(unsigned kernel);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

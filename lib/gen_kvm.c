@@ -1,0 +1,408 @@
+/*
+ * Workload generators for the KVM MMU model: CR-write-heavy and
+ * root-switching guest behaviours (docs/kvm-mmu-model.md §9). Each trace is
+ * self-contained: it sets the vCPU up with sregs, writes its page tables
+ * with wrmem events, then runs the behaviour. Same params + seed -> same
+ * trace (msim_rng_next only).
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "gen_internal.h"
+#include "internal.h"
+#include "mmu_sim/gmem.h"
+#include "mmu_sim/ept.h"
+
+#define PT_POOL 0x100000ULL     /* page tables from 1 MiB up */
+#define DATA_BASE 0x4000000ULL  /* data frames from 64 MiB up */
+#define KERNEL_GVA 0xffff800000000000ULL
+#define USER_GVA 0x400000ULL
+#define CR0_LONG 0x80050033ULL  /* PG|AM|WP|NE|ET|MP|PE */
+#define CR4_BASE (MSIM_CR4_PAE | MSIM_CR4_PGE)
+#define EFER_LONG (MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE)
+#define PTE_KERN (MSIM_PTE_P | MSIM_PTE_RW)
+#define PTE_USER (MSIM_PTE_P | MSIM_PTE_RW | MSIM_PTE_US)
+
+struct gk {
+	msim_trace_writer *w;
+	msim_gmem *mem; /* mirror of what the trace wrote */
+	uint64_t next_pt, next_data, rng;
+	unsigned vcpu;
+	int rc;
+};
+
+static void ev(struct gk *g, unsigned type, unsigned n, const uint64_t *a)
+{
+	msim_event e;
+
+	if (g->rc)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.type = (uint16_t)type;
+	e.vcpu = g->vcpu;
+	for (unsigned i = 0; i < n; i++) {
+		e.arg[i] = a[i];
+		e.present |= (uint16_t)(1u << i);
+	}
+	g->rc = msim_trace_write(g->w, &e);
+}
+
+static void ev1(struct gk *g, unsigned type, uint64_t a)
+{
+	ev(g, type, 1, &a);
+}
+
+static void wrmem(struct gk *g, uint64_t gpa, uint64_t val)
+{
+	uint64_t a[2] = { gpa, val };
+
+	ev(g, MSIM_EV_WRMEM, 2, a);
+	if (!g->rc)
+		g->rc = msim_gmem_write(g->mem, gpa, 8, val);
+}
+
+static void access(struct gk *g, unsigned type, uint64_t gva, unsigned cpl)
+{
+	uint64_t a[3] = { type, gva, cpl };
+
+	ev(g, MSIM_EV_ACCESS, cpl ? 3 : 2, a);
+}
+
+static uint64_t new_table(struct gk *g)
+{
+	uint64_t t = g->next_pt;
+
+	g->next_pt += 4096;
+	return t;
+}
+
+/* Map one 4 KiB page in the 4-level tree at root (tables on demand). */
+static void map4k(struct gk *g, uint64_t root, uint64_t gva, uint64_t gpa,
+		  uint64_t flags)
+{
+	uint64_t table = root;
+
+	for (unsigned level = 4; level > 1; level--) {
+		uint64_t slot = table + 8 * ((gva >> (12 + 9 * (level - 1))) & 511);
+		uint64_t e = msim_gmem_read64(g->mem, slot);
+
+		if (!(e & MSIM_PTE_P)) {
+			e = new_table(g) | PTE_USER;
+			wrmem(g, slot, e);
+		}
+		table = e & MSIM_GENMASK(51, 12);
+	}
+	wrmem(g, table + 8 * ((gva >> 12) & 511), gpa | flags);
+}
+
+/* Point root's PML4 slot for gva at the same PDPT as src's (shared half). */
+static void share_pml4e(struct gk *g, uint64_t root, uint64_t src, uint64_t gva)
+{
+	uint64_t off = 8 * ((gva >> 39) & 511);
+
+	wrmem(g, root + off, msim_gmem_read64(g->mem, src + off));
+}
+
+static uint64_t data_page(struct gk *g)
+{
+	uint64_t p = g->next_data;
+
+	g->next_data += 4096;
+	return p;
+}
+
+static int gk_begin(struct gk *g, msim_trace_writer *w, const msim_gen_opts *o,
+		    unsigned vcpus, const char *comment)
+{
+	uint64_t a[1] = { vcpus };
+
+	memset(g, 0, sizeof(*g));
+	g->w = w;
+	g->next_pt = PT_POOL;
+	g->next_data = DATA_BASE;
+	g->rng = o->seed;
+	g->rc = msim_gmem_create(&g->mem, NULL);
+	if (g->rc)
+		return g->rc;
+	g->rc = msim_trace_write_comment(w, comment);
+	ev(g, MSIM_EV_MACHINE, 1, a);
+	return g->rc;
+}
+
+static int gk_end(struct gk *g)
+{
+	msim_gmem_free(g->mem);
+	return g->rc;
+}
+
+static void sregs_long(struct gk *g, uint64_t cr3, uint64_t cr4)
+{
+	uint64_t a[4] = { CR0_LONG, cr3, cr4, EFER_LONG };
+
+	ev(g, MSIM_EV_SREGS, 4, a);
+}
+
+static uint64_t rnd(struct gk *g, uint64_t n)
+{
+	return n ? msim_rng_next(&g->rng) % n : 0;
+}
+
+/* ------------------------------------------------------------ wp-storm */
+
+static const char *const wp_keys[] = { "toggles", "ws", "writes", "reads", NULL };
+
+/*
+ * grsecurity/PaX KERNEXEC-style W^X: kernel data is mapped read-only and
+ * pax_open_kernel()/pax_close_kernel() clear and set CR0.WP around each
+ * legitimate write. Every toggle is a CR0 write that KVM intercepts unless
+ * WP is guest-owned (>= 6.4, VMX+EPT). C1-C3 measured this (ssdd runs).
+ */
+static int gen_wp_storm(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t toggles = 10000, ws = 64, writes = 2, reads = 16;
+	struct gk g;
+	uint64_t root;
+
+	if (msim_gen_check_keys(o->params, wp_keys) ||
+	    msim_gen_param_u64(o->params, "toggles", 100000000, &toggles) ||
+	    msim_gen_param_u64(o->params, "ws", 65536, &ws) ||
+	    msim_gen_param_u64(o->params, "writes", 1024, &writes) ||
+	    msim_gen_param_u64(o->params, "reads", 1024, &reads))
+		return MSIM_EINVAL;
+	if (!ws)
+		return msim_err(MSIM_EINVAL, "parameter ws must be >= 1");
+	if (gk_begin(&g, w, o, 1, " wp-storm: CR0.WP toggles around kernel writes"))
+		return gk_end(&g);
+	root = new_table(&g);
+	for (uint64_t i = 0; i < ws; i++)
+		map4k(&g, root, KERNEL_GVA + i * 4096, data_page(&g), MSIM_PTE_P);
+	sregs_long(&g, root, CR4_BASE);
+	for (uint64_t t = 0; t < toggles && !g.rc; t++) {
+		ev1(&g, MSIM_EV_CR0, CR0_LONG & ~MSIM_CR0_WP); /* open kernel */
+		for (uint64_t i = 0; i < writes; i++)
+			access(&g, MSIM_ACC_WRITE, KERNEL_GVA + rnd(&g, ws) * 4096, 0);
+		ev1(&g, MSIM_EV_CR0, CR0_LONG);                /* close kernel */
+		for (uint64_t i = 0; i < reads; i++)
+			access(&g, MSIM_ACC_READ, KERNEL_GVA + rnd(&g, ws) * 4096, 0);
+	}
+	return gk_end(&g);
+}
+
+/* ------------------------------------------------------------ procs */
+
+static const char *const procs_keys[] = { "procs", "pti", "pcid", "switches",
+					  "ws", NULL };
+
+/*
+ * N processes scheduled round-robin. Each has its own PML4 sharing the
+ * kernel half; with pti=1 each has a user and a kernel PML4 (KPTI), so a
+ * switch is kernel CR3 -> work -> user CR3. With pcid=1 CR3 carries the
+ * process's PCID and bit 63 (no flush), as Linux does once an ASID is
+ * live. Models C6 (lmbench ctxsw under shadow paging + PTI) and E2.
+ */
+static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t procs = 5, pti = 0, pcid = 0, switches = 10000, ws = 8;
+	uint64_t kroot[64], uroot[64], kdata;
+	struct gk g;
+
+	if (msim_gen_check_keys(o->params, procs_keys) ||
+	    msim_gen_param_u64(o->params, "procs", 64, &procs) ||
+	    msim_gen_param_u64(o->params, "pti", 1, &pti) ||
+	    msim_gen_param_u64(o->params, "pcid", 1, &pcid) ||
+	    msim_gen_param_u64(o->params, "switches", 100000000, &switches) ||
+	    msim_gen_param_u64(o->params, "ws", 4096, &ws))
+		return MSIM_EINVAL;
+	if (!procs)
+		return msim_err(MSIM_EINVAL, "parameter procs must be >= 1");
+	if (gk_begin(&g, w, o, 1, " procs: round-robin CR3 switches"))
+		return gk_end(&g);
+	kroot[0] = new_table(&g);
+	kdata = data_page(&g);
+	map4k(&g, kroot[0], KERNEL_GVA, kdata, PTE_KERN);
+	for (uint64_t p = 0; p < procs; p++) {
+		if (p)
+			kroot[p] = new_table(&g);
+		share_pml4e(&g, kroot[p], kroot[0], KERNEL_GVA);
+		uroot[p] = kroot[p];
+		if (pti) {
+			uroot[p] = new_table(&g);
+			/* the user PML4 maps only a trampoline of the kernel */
+			map4k(&g, uroot[p], KERNEL_GVA + 0x200000, kdata, PTE_KERN);
+		}
+		for (uint64_t i = 0; i < ws; i++) {
+			uint64_t d = data_page(&g);
+
+			map4k(&g, kroot[p], USER_GVA + i * 4096, d, PTE_USER);
+			if (pti)
+				map4k(&g, uroot[p], USER_GVA + i * 4096, d, PTE_USER);
+		}
+	}
+	sregs_long(&g, kroot[0], CR4_BASE | (pcid ? MSIM_CR4_PCIDE : 0));
+	for (uint64_t s = 0; s < switches && !g.rc; s++) {
+		uint64_t p = (s + 1) % procs;
+		uint64_t tag = pcid ? ((p + 1) | (s >= procs ? 1ULL << 63 : 0)) : 0;
+
+		ev1(&g, MSIM_EV_CR3, kroot[p] | tag);
+		access(&g, MSIM_ACC_READ, KERNEL_GVA, 0);
+		if (pti) {
+			/* user PCID = kernel PCID | 0x800, as Linux's PTI does */
+			uint64_t utag = pcid ? (tag | 0x800) : 0;
+
+			ev1(&g, MSIM_EV_CR3, uroot[p] | utag);
+		}
+		for (uint64_t i = 0; i < ws; i++)
+			access(&g, MSIM_ACC_READ, USER_GVA + i * 4096, 3);
+	}
+	return gk_end(&g);
+}
+
+/* ------------------------------------------------------------ smm */
+
+static const char *const smm_keys[] = { "rounds", "accesses", NULL };
+
+/*
+ * SMI/RSM round trips (e.g. firmware handling UEFI variable services via
+ * SMM on OVMF): each SMI enters a real-mode-like SMM state, the handler
+ * touches SMRAM with paging off, RSM restores 64-bit paging (E4).
+ */
+static int gen_smm(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t rounds = 1000, acc = 8, root;
+	struct gk g;
+
+	if (msim_gen_check_keys(o->params, smm_keys) ||
+	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_gen_param_u64(o->params, "accesses", 4096, &acc))
+		return MSIM_EINVAL;
+	if (gk_begin(&g, w, o, 1, " smm: SMI/RSM round trips"))
+		return gk_end(&g);
+	root = new_table(&g);
+	for (uint64_t i = 0; i < 16; i++)
+		map4k(&g, root, KERNEL_GVA + i * 4096, data_page(&g), PTE_KERN);
+	sregs_long(&g, root, CR4_BASE);
+	for (uint64_t r = 0; r < rounds && !g.rc; r++) {
+		for (uint64_t i = 0; i < acc; i++)
+			access(&g, MSIM_ACC_READ, KERNEL_GVA + rnd(&g, 16) * 4096, 0);
+		ev(&g, MSIM_EV_SMI, 0, NULL);
+		for (uint64_t i = 0; i < acc; i++) /* SMRAM at 0x30000 */
+			access(&g, MSIM_ACC_WRITE, 0x30000 + rnd(&g, 16) * 4096, 0);
+		ev(&g, MSIM_EV_RSM, 0, NULL);
+	}
+	return gk_end(&g);
+}
+
+/* ------------------------------------------------------------ nested */
+
+static const char *const nested_keys[] = { "rounds", "l2procs", "ept", "vpid",
+					   "accesses", NULL };
+
+/*
+ * An L1 hypervisor running L2: each round is VM entry into L2 (possibly a
+ * different L2 process's CR3), L2 accesses, VM exit, L1 accesses (E3).
+ * With ept=1 L1 gives L2 an identity EPT12 of 1-GiB pages.
+ */
+static int gen_nested(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t rounds = 1000, l2procs = 2, ept = 1, vpid = 1, acc = 8;
+	uint64_t l1root, l2root[16], eptp = 0;
+	struct gk g;
+
+	if (msim_gen_check_keys(o->params, nested_keys) ||
+	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_gen_param_u64(o->params, "l2procs", 16, &l2procs) ||
+	    msim_gen_param_u64(o->params, "ept", 1, &ept) ||
+	    msim_gen_param_u64(o->params, "vpid", 1, &vpid) ||
+	    msim_gen_param_u64(o->params, "accesses", 4096, &acc))
+		return MSIM_EINVAL;
+	if (!l2procs)
+		return msim_err(MSIM_EINVAL, "parameter l2procs must be >= 1");
+	if (gk_begin(&g, w, o, 1, " nested: L1/L2 entry/exit loop"))
+		return gk_end(&g);
+	l1root = new_table(&g);
+	for (uint64_t i = 0; i < 8; i++)
+		map4k(&g, l1root, KERNEL_GVA + i * 4096, data_page(&g), PTE_KERN);
+	for (uint64_t p = 0; p < l2procs; p++) {
+		l2root[p] = new_table(&g);
+		for (uint64_t i = 0; i < 8; i++)
+			map4k(&g, l2root[p], USER_GVA + i * 4096, data_page(&g),
+			      PTE_USER);
+	}
+	if (ept) {
+		uint64_t pml4 = new_table(&g), pdpt = new_table(&g);
+
+		wrmem(&g, pml4, pdpt | 7);
+		for (uint64_t i = 0; i < 4; i++) /* RWX, WB, 1 GiB */
+			wrmem(&g, pdpt + 8 * i, (i << 30) | 7 | (6 << 3) | (1 << 7));
+		eptp = pml4 | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
+	}
+	sregs_long(&g, l1root, CR4_BASE);
+	for (uint64_t r = 0; r < rounds && !g.rc; r++) {
+		uint64_t a[8] = { ept, eptp, vpid, vpid ? 5 : 0,
+				  l2root[r % l2procs], CR0_LONG, CR4_BASE,
+				  EFER_LONG };
+
+		ev(&g, MSIM_EV_VMENTRY, 8, a);
+		for (uint64_t i = 0; i < acc; i++)
+			access(&g, MSIM_ACC_READ, USER_GVA + rnd(&g, 8) * 4096, 3);
+		ev1(&g, MSIM_EV_VMEXIT, l1root);
+		for (uint64_t i = 0; i < acc; i++)
+			access(&g, MSIM_ACC_READ, KERNEL_GVA + rnd(&g, 8) * 4096, 0);
+	}
+	return gk_end(&g);
+}
+
+/* ------------------------------------------------------------ memslot */
+
+static const char *const memslot_keys[] = { "rounds", "ws", NULL };
+
+/*
+ * A VMM that keeps moving one memslot (e.g. QEMU remapping a PCI BAR or
+ * VGA window): each move is kvm_mmu_zap_all_fast, obsolete roots, and a
+ * refault of the guest's working set (R2.21-R2.22).
+ */
+static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t rounds = 100, ws = 32, root;
+	struct gk g;
+
+	if (msim_gen_check_keys(o->params, memslot_keys) ||
+	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_gen_param_u64(o->params, "ws", 65536, &ws))
+		return MSIM_EINVAL;
+	if (gk_begin(&g, w, o, 1, " memslot: BAR remaps zap all roots"))
+		return gk_end(&g);
+	{
+		uint64_t a[3] = { 0, 0, 0x40000 }; /* 1 GiB of RAM */
+
+		ev(&g, MSIM_EV_MEMSLOT, 3, a);
+	}
+	root = new_table(&g);
+	for (uint64_t i = 0; i < ws; i++)
+		map4k(&g, root, KERNEL_GVA + i * 4096, data_page(&g), PTE_KERN);
+	sregs_long(&g, root, CR4_BASE);
+	for (uint64_t r = 0; r < rounds && !g.rc; r++) {
+		uint64_t a[3] = { 2, 0xfd000 + (r & 1) * 0x100, 0x100 };
+
+		for (uint64_t i = 0; i < ws; i++)
+			access(&g, MSIM_ACC_READ, KERNEL_GVA + i * 4096, 0);
+		ev(&g, MSIM_EV_MEMSLOT, 3, a);
+	}
+	return gk_end(&g);
+}
+
+const struct msim_gen_workload msim_gen_kvm_workloads[] = {
+	{ "wp-storm", "grsecurity-style CR0.WP toggling around kernel writes.\n"
+	  "  toggles=10000 ws=64 (pages) writes=2 reads=16 (per toggle)",
+	  gen_wp_storm },
+	{ "procs", "round-robin process switches (MOV CR3).\n"
+	  "  procs=5 pti=0 pcid=0 switches=10000 ws=8 (pages per process)",
+	  gen_procs },
+	{ "smm", "SMI/RSM round trips from a 64-bit guest.\n"
+	  "  rounds=1000 accesses=8", gen_smm },
+	{ "nested", "L1/L2 entry/exit loop with L2 process switching.\n"
+	  "  rounds=1000 l2procs=2 ept=1 vpid=1 accesses=8", gen_nested },
+	{ "memslot", "memslot moves (zap all fast) between working-set sweeps.\n"
+	  "  rounds=100 ws=32", gen_memslot },
+	{ NULL, NULL, NULL },
+};

@@ -1,0 +1,192 @@
+/*
+ * Integration of the KVM MMU model with the machine (internal).
+ *
+ * The machine owns the architectural state and checks (#GP etc.). After an
+ * event has been accepted architecturally it calls the matching hook here,
+ * which models what KVM does for it: one VM exit, the handler (resets, root
+ * switches, requests) and the next VM entry (requests serviced, R6.1,
+ * kvm_mmu_reload). Events KVM never sees (MOV CR3 under TDP, a CR0.WP
+ * toggle with guest-owned WP, ...) return without charging an exit.
+ *
+ * The model talks back through msim_kvm_env: `tlb` receives the hardware
+ * invalidations KVM executes (INVEPT / INVVPID / ASID flush) so the machine
+ * applies them to its TLB model (tlb.h), and `observe` receives what KVM
+ * did (root created/found/cached, shadow page created/found, zap, flush,
+ * sync, unsync) for `mmu-sim validate` (MSIM_EXP_* kinds of event.h).
+ *
+ * Page tables KVM builds are kept as a per-root presence model (shadow
+ * pages with child links and leaf-SPTE bitmaps; a gfn set per TDP root),
+ * not as real entries in a host msim_gmem.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef MSIM_KVM_HOOKS_H
+#define MSIM_KVM_HOOKS_H
+
+#include "mmu_sim/event.h"
+#include "mmu_sim/gmem.h"
+#include "mmu_sim/kvm.h"
+#include "mmu_sim/stats.h"
+#include "mmu_sim/walk.h"
+
+typedef struct msim_kvm msim_kvm;
+typedef struct msim_kvm_vcpu msim_kvm_vcpu;
+
+/*
+ * Cycle prices of KVM's actions, charged into "cycles.<cause>" counters.
+ * The lead fills them from cost.h's named parameters; defaults below.
+ */
+typedef struct msim_kvm_costs {
+	uint64_t vmexit;      /* exit + entry round trip (C8: ~2000, C9: ~1350) */
+	uint64_t reset;       /* kvm_init_mmu: role calc + permission tables */
+	uint64_t root_alloc;  /* mmu_alloc_root / tdp alloc_root, per root */
+	uint64_t sp_alloc;    /* kvm_mmu_alloc_shadow_page */
+	uint64_t hash_lookup; /* find_shadow_page / TDP root list scan */
+	uint64_t zap_spte;    /* per SPTE zapped (teardown, zap) */
+	uint64_t sync_page;   /* kvm_sync_page per unsync page */
+	uint64_t sync_roots;  /* kvm_mmu_sync_roots walk, per call */
+	uint64_t flush;       /* INVEPT/INVVPID/remote flush issue */
+	uint64_t shadow_fault;/* shadow #PF handling (guest walk + set SPTE) */
+	uint64_t tdp_fault;   /* EPT violation handling (map one gfn) */
+	uint64_t emulate;     /* emulating a write to a write-protected table */
+} msim_kvm_costs;
+
+/*
+ * Defaults. C8/C9 give ~2000 cycles for a VM exit+entry; C13 (alloc/zap,
+ * INVEPT latency) has no public number: these are placeholders to tune.
+ */
+#define MSIM_KVM_COSTS_INIT                                                    \
+	{ .vmexit = 2000, .reset = 300, .root_alloc = 400, .sp_alloc = 300,    \
+	  .hash_lookup = 40, .zap_spte = 15, .sync_page = 600,                 \
+	  .sync_roots = 100, .flush = 200, .shadow_fault = 1500,               \
+	  .tdp_fault = 1000, .emulate = 3000 }
+
+/* Hardware invalidation KVM executes (R6.5, R6.8). */
+typedef enum msim_kvm_tlb_op {
+	MSIM_KVM_TLB_INVEPT_SINGLE = 0, /* eptp */
+	MSIM_KVM_TLB_INVEPT_ALL = 1,
+	MSIM_KVM_TLB_INVVPID_SINGLE = 2,/* vpid (0: no VPID, entry flushes) */
+	MSIM_KVM_TLB_INVVPID_ADDR = 3,  /* vpid, gva */
+	MSIM_KVM_TLB_INVVPID_ALL = 4,
+	MSIM_KVM_TLB_ASID = 5,          /* SVM: flush the current ASID */
+	MSIM_KVM_TLB_ASID_ALL = 6,      /* SVM: flush every ASID of the vCPU */
+} msim_kvm_tlb_op;
+
+typedef struct msim_kvm_tlb_req {
+	msim_kvm_tlb_op op;
+	uint64_t eptp; /* INVEPT single: EPTP of the root (fake hpa + flags) */
+	uint16_t vpid;
+	uint64_t gva;
+} msim_kvm_tlb_req;
+
+/* What the model did; kind is an msim_expect_kind (ROOT..UNSYNC). */
+typedef struct msim_kvm_obs {
+	unsigned kind;
+	unsigned how;  /* ROOT: 0 created 1 found 2 cached; SP: 0/1; FLUSH: kind */
+	uint64_t gfn;
+	uint32_t role;
+} msim_kvm_obs;
+
+/* Flush kinds of MSIM_EXP_FLUSH (event.c flush_syms order). */
+enum { MSIM_KVM_FLUSH_CURRENT = 0, MSIM_KVM_FLUSH_GUEST = 1,
+       MSIM_KVM_FLUSH_ALL = 2, MSIM_KVM_FLUSH_REMOTE = 3,
+       MSIM_KVM_FLUSH_GVA = 4 };
+
+typedef struct msim_kvm_env {
+	void *ctx;
+	void (*tlb)(void *ctx, unsigned vcpu, const msim_kvm_tlb_req *r);
+	void (*observe)(void *ctx, unsigned vcpu, const msim_kvm_obs *o);
+} msim_kvm_env;
+
+/*
+ * Create the model of one VM with nr_vcpus vCPUs in reset state (paging
+ * off). stats (may be NULL) gets "kvm.*" and "cycles.*" counters; cost and
+ * env may be NULL (defaults / no callbacks); guest_mem is the guest's
+ * physical memory (read for PAE PDPTEs and guest walks when the machine
+ * passes none).
+ */
+int msim_kvm_create(msim_kvm **out, const msim_kvm_opts *o, unsigned nr_vcpus,
+		    msim_stats *stats, const msim_kvm_costs *cost,
+		    msim_gmem *guest_mem, const msim_kvm_env *env);
+void msim_kvm_free(msim_kvm *kvm);
+msim_kvm_vcpu *msim_kvm_vcpu_get(msim_kvm *kvm, unsigned id);
+const msim_kvm_opts *msim_kvm_get_opts(const msim_kvm *kvm);
+
+/* Architectural register writes the guest made (old -> new). */
+void msim_kvm_on_cr0(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
+void msim_kvm_on_cr3(msim_kvm_vcpu *v, uint64_t old, uint64_t val); /* val: operand incl. bit 63 */
+void msim_kvm_on_cr4(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
+void msim_kvm_on_efer(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
+/* KVM_SET_SREGS (R3.29). */
+void msim_kvm_on_sregs(msim_kvm_vcpu *v, uint64_t cr0, uint64_t cr3,
+		       uint64_t cr4, uint64_t efer);
+/* SMI (R3.24) and RSM (R3.25): the model applies the SMM state itself. */
+void msim_kvm_on_smi(msim_kvm_vcpu *v);
+void msim_kvm_on_rsm(msim_kvm_vcpu *v);
+void msim_kvm_on_init(msim_kvm_vcpu *v);  /* R3.27 */
+void msim_kvm_on_cpuid(msim_kvm_vcpu *v); /* R3.28 */
+/* memslot change (op = create/delete/move/flags as in event.c). */
+void msim_kvm_on_memslot(msim_kvm *kvm, unsigned op, uint64_t gfn,
+			 uint64_t npages);
+/* Guest-physical write (wrmem): write tracking / unsync bookkeeping. */
+void msim_kvm_on_wrmem(msim_kvm *kvm, uint64_t gpa, unsigned size);
+
+/* Nested VMX entry/exit with the vmcs12 fields of the event. */
+typedef struct msim_kvm_vmentry {
+	bool ept;
+	uint64_t eptp;
+	bool vpid_en;
+	uint16_t vpid;
+	uint64_t cr0, cr3, cr4, efer;
+} msim_kvm_vmentry;
+void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e);
+void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3);
+/* L1 executes INVEPT (R7.13) / INVVPID (R7.14). */
+void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp);
+void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
+			 uint64_t gva);
+/* Guest INVLPG (R6.9) / INVPCID (R6.10). */
+void msim_kvm_on_invlpg(msim_kvm_vcpu *v, uint64_t gva);
+void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
+			 uint64_t gva);
+
+/*
+ * Service pending requests and reload the MMU before a VM entry (R6.1).
+ * Every hook that models an exit ends with it; the machine needs it only
+ * to enter the guest the first time.
+ */
+void msim_kvm_before_entry(msim_kvm_vcpu *v);
+
+/* Result of KVM's part of one guest access. */
+typedef struct msim_kvm_access_res {
+	unsigned exits;     /* shadow #PF / EPT violation exits taken */
+	unsigned mapped;    /* SPTEs KVM installed */
+	bool guest_fault;   /* the guest walk faulted (#PF reinjected) */
+	uint64_t cycles;    /* KVM cycles charged for this access */
+} msim_kvm_access_res;
+
+/*
+ * One guest access at `gva` (MSIM_WACC_*). gw is the machine's
+ * architectural guest walk for it (guest-physical, native), or NULL to let
+ * the model walk guest_mem itself. Makes the tables KVM built cover the
+ * access: shadow -> shadow pages down to the leaf, TDP -> every gfn the 2D
+ * walk touches. Returns 0 or a negative MSIM_E*.
+ */
+int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
+		    const msim_walk_result *gw, msim_kvm_access_res *res);
+
+/* Current hardware tags of the vCPU, for TLB lookups by the machine. */
+typedef struct msim_kvm_tags {
+	uint64_t eptp;  /* TDP: EPTP of the current root (0 under shadow) */
+	uint64_t root_hpa; /* shadow: host CR3 (fake hpa of the root) */
+	uint16_t vpid;  /* current VPID (R6.5): vpid01 or vpid02 */
+	uint16_t pcid;  /* guest PCID (shadow tags by guest PCID, R6.6) */
+	bool guest_mode;
+	bool smm;
+} msim_kvm_tags;
+void msim_kvm_get_tags(const msim_kvm_vcpu *v, msim_kvm_tags *t);
+
+/* Model counter by name ("kvm.root.created", "cycles.reset"), 0 if none. */
+uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * Nested VMX: L1 <-> L2 transitions, root_mmu / guest_mmu switching,
+ * transition flushes, L1's INVEPT/INVVPID (docs/kvm-mmu-model.md §7,
+ * R7.1-R7.16). SVM transitions in summary (R7.15).
+ * SPDX-License-Identifier: MIT
+ */
+#include "kvm_internal.h"
+
+/*
+ * nested_has_guest_tlb_tag. The spec recalled it from memory as
+ * enable_ept || (vpid12 && vpid02); the kernel source found by search
+ * (vmx/nested.c, ~v5.x copy) reads nested_cpu_has_ept(vmcs12) ||
+ * (nested_cpu_has_vpid(vmcs12) && vpid02): L1's EPT, not L0's.
+ */
+static bool has_guest_tlb_tag(const struct msim_kvm_vcpu *v)
+{
+	return v->ept12 || (v->vpid12_en && v->vpid02);
+}
+
+void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
+{
+	struct msim_kvm *kvm = v->kvm;
+	unsigned k = kvm->o.kernel;
+
+	if (kvm->o.vendor == MSIM_VENDOR_AMD) {
+		/* R7.15: entry and exit, always */
+		kvm_make_request(v, REQ_MMU_SYNC | REQ_FLUSH_CURRENT);
+		return;
+	}
+	if (kvm->o.nested_flush == MSIM_KVM_NESTED_EVERY_SWITCH ||
+	    (kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA && k < 420)) {
+		/* R7.12 / seed 004: the root switch flushed every time */
+		kvm_make_request(v, REQ_TLB_FLUSH);
+		return;
+	}
+	if (kvm->o.nested_flush == MSIM_KVM_NESTED_TAG_BASED || k >= 516) {
+		/* R7.9 */
+		if (!v->vpid12_en) {
+			kvm_make_request(v, REQ_FLUSH_GUEST);
+			return;
+		}
+		if (is_vmenter && v->vpid12 != v->last_vpid) {
+			v->last_vpid = v->vpid12;
+			kvm_make_request(v, REQ_FLUSH_GUEST);
+			return;
+		}
+		if (!has_guest_tlb_tag(v))
+			kvm_make_request(v, REQ_FLUSH_CURRENT);
+		return;
+	}
+	if (k >= 508) {
+		/* R7.10: tag check first; vpid12 change -> INVVPID vpid02 */
+		if (!has_guest_tlb_tag(v)) {
+			kvm_make_request(v, REQ_FLUSH_CURRENT);
+			return;
+		}
+		if (!v->vpid12_en) {
+			kvm_make_request(v, REQ_FLUSH_GUEST);
+			return;
+		}
+		if (is_vmenter && v->vpid12 != v->last_vpid) {
+			msim_kvm_tlb_req r = { MSIM_KVM_TLB_INVVPID_SINGLE, 0,
+					       v->vpid02, 0 };
+
+			v->last_vpid = v->vpid12;
+			kvm_count(kvm, KC_INVVPID_SINGLE, 1);
+			kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+			if (kvm->env.tlb)
+				kvm->env.tlb(kvm->env.ctx, v->id, &r);
+		}
+		return;
+	}
+	/* R7.11 (~4.20-5.7) */
+	if (kvm->o.vpid && (!v->vpid12_en || !has_guest_tlb_tag(v)))
+		kvm_make_request(v, REQ_TLB_FLUSH);
+}
+
+/* kvm_init_shadow_ept_mmu: guest_mmu roles from EPTP12 (R1.14) */
+static void init_shadow_ept_mmu(struct msim_kvm_vcpu *v)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_mmu *mmu = &v->guest_mmu;
+	unsigned levels = msim_eptp_levels(v->eptp12);
+	msim_kvm_cpu_role cpu;
+	uint64_t u;
+
+	msim_kvm_calc_nested_ept_role(levels ? levels : 4,
+				      v->eptp12 & MSIM_EPTP_AD, true, &cpu);
+	u = msim_kvm_cpu_role_u64(&cpu, kvm->o.kernel);
+	if (mmu->role_valid && mmu->cpu_role_u64 == u)
+		return;
+	mmu->cpu_role = cpu;
+	mmu->cpu_role_u64 = u;
+	mmu->root_role_f = cpu.base;
+	mmu->root_role = msim_kvm_role_word(&cpu.base, kvm->o.kernel);
+	mmu->role_valid = true;
+	kvm_count(kvm, KC_INIT_MMU, 1);
+}
+
+void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
+{
+	struct msim_kvm *kvm = v->kvm;
+	bool nested_ept = e->ept && kvm_tdp(kvm) && kvm->o.vendor != MSIM_VENDOR_AMD;
+
+	kvm_vmexit_cost(v); /* L1's VMLAUNCH/VMRESUME exits to L0 */
+	kvm_count(kvm, KC_NESTED_ENTRY, 1);
+	if (kvm->o.kernel >= 516)
+		kvm_service_local_flushes(v); /* R6.2 / R7.2 */
+	v->l1_cr0 = v->cr0;
+	v->l1_cr3 = v->cr3;
+	v->l1_cr4 = v->cr4;
+	v->l1_efer = v->efer;
+	v->guest_mode = true;
+	v->ept12 = e->ept;
+	v->eptp12 = e->eptp;
+	v->vpid12_en = e->vpid_en;
+	v->vpid12 = e->vpid;
+	kvm_nested_transition_flush(v, true); /* R7.4 */
+	if (kvm->o.kernel < 419 &&
+	    kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA)
+		kvm_mmu_unload(v); /* seed 004: entry unloaded the MMU */
+	if (nested_ept) {
+		/* R7.5 nested_ept_init_mmu_context */
+		v->mmu = &v->guest_mmu;
+		init_shadow_ept_mmu(v);
+		kvm_new_pgd(v, &v->guest_mmu, v->eptp12);
+		v->nested_walk = true;
+	}
+	/* R7.6: vendor writes of L2 state (no post-set hooks), load_cr3 */
+	v->cr0 = e->cr0;
+	v->cr4 = e->cr4;
+	v->efer = e->efer;
+	v->cr3 = e->cr3;
+	kvm_init_mmu(v);
+	if (!nested_ept)
+		kvm_new_pgd(v, &v->root_mmu, v->cr3);
+	msim_kvm_before_entry(v);
+}
+
+void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
+{
+	struct msim_kvm *kvm = v->kvm;
+
+	kvm_vmexit_cost(v);
+	kvm_count(kvm, KC_NESTED_EXIT, 1);
+	if (kvm->o.kernel >= 516)
+		kvm_service_local_flushes(v); /* R7.7 */
+	v->guest_mode = false;
+	if (v->nested_walk) {
+		/* R7.8: guest_mmu keeps its roots for the next entry */
+		v->mmu = &v->root_mmu;
+		v->nested_walk = false;
+	}
+	if (kvm->o.kernel < 419 &&
+	    kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA)
+		kvm_mmu_unload(v);
+	v->cr0 = v->l1_cr0;
+	v->cr4 = v->l1_cr4;
+	v->efer = v->l1_efer;
+	v->cr3 = host_cr3 ? host_cr3 : v->l1_cr3;
+	kvm_init_mmu(v);
+	kvm_new_pgd(v, &v->root_mmu, v->cr3);
+	kvm_nested_transition_flush(v, false);
+	msim_kvm_before_entry(v);
+}
+
+/* R7.13 */
+void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_mmu *mmu = &v->guest_mmu;
+	uint32_t mask = 0;
+
+	kvm_vmexit_cost(v);
+	if (type == 1) {
+		if (mmu->root.sp && mmu->root.pgd == eptp)
+			mask |= KVM_ROOT_CURRENT;
+		for (unsigned i = 0; i < kvm->o.prev_roots; i++)
+			if (mmu->prev[i].sp && mmu->prev[i].pgd == eptp)
+				mask |= KVM_ROOT_PREVIOUS(i);
+	} else {
+		mask = KVM_ROOTS_ALL;
+	}
+	kvm_free_roots(kvm, mmu, mask);
+	msim_kvm_before_entry(v);
+}
+
+/* R7.14 (>= ~6.12) */
+void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
+			 uint64_t gva)
+{
+	struct msim_kvm *kvm = v->kvm;
+	msim_kvm_tlb_req r = { MSIM_KVM_TLB_INVVPID_SINGLE, 0, v->vpid02, gva };
+
+	(void)vpid;
+	kvm_vmexit_cost(v);
+	if (type == 0)
+		r.op = MSIM_KVM_TLB_INVVPID_ADDR;
+	else if (type == 2)
+		r.op = MSIM_KVM_TLB_INVVPID_ALL;
+	if (v->vpid02) {
+		kvm_count(kvm, r.op == MSIM_KVM_TLB_INVVPID_ADDR ? KC_INVVPID_ADDR :
+			       r.op == MSIM_KVM_TLB_INVVPID_ALL ? KC_INVVPID_ALL :
+			       KC_INVVPID_SINGLE, 1);
+		kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+		if (kvm->env.tlb)
+			kvm->env.tlb(kvm->env.ctx, v->id, &r);
+	}
+	if (!kvm_tdp(kvm))
+		kvm_free_guest_mode_roots(kvm, &v->root_mmu);
+	msim_kvm_before_entry(v);
+}

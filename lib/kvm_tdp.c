@@ -1,0 +1,212 @@
+/*
+ * TDP: the TDP MMU's root list (shared, refcounted roots, R4.14-R4.15,
+ * R5.1-R5.7) and the mapping model of every direct root (TDP MMU roots and
+ * legacy-TDP roots alike): the set of gfns the tree maps. An EPT/NPT
+ * violation adds the gfn; tearing a tree down empties it, so the guest
+ * refaults everything afterwards.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kvm_internal.h"
+
+#define ROLE_INVALID_BIT (1u << 11)
+
+static inline uint32_t gfn_hash(uint64_t gfn, uint32_t mask)
+{
+	return (uint32_t)((gfn * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
+bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn)
+{
+	uint32_t mask, i;
+
+	if (!s->used)
+		return false;
+	mask = s->cap - 1;
+	for (i = gfn_hash(gfn, mask);; i = (i + 1) & mask) {
+		if (s->slot[i] == gfn + 1)
+			return true;
+		if (!s->slot[i])
+			return false;
+	}
+}
+
+static int gfnset_add(struct kvm_gfnset *s, uint64_t gfn, bool *added)
+{
+	uint32_t mask, i;
+
+	*added = false;
+	if ((s->used + 1) * 4 > s->cap * 3) {
+		uint32_t ncap = s->cap ? s->cap * 2 : 64;
+		uint64_t *ns = calloc(ncap, sizeof(*ns));
+
+		if (!ns)
+			return msim_err(MSIM_ENOMEM, "out of memory (TDP tree)");
+		for (uint32_t j = 0; j < s->cap; j++) {
+			uint64_t v = s->slot[j];
+
+			if (!v)
+				continue;
+			for (i = gfn_hash(v - 1, ncap - 1); ns[i];
+			     i = (i + 1) & (ncap - 1))
+				;
+			ns[i] = v;
+		}
+		free(s->slot);
+		s->slot = ns;
+		s->cap = ncap;
+	}
+	mask = s->cap - 1;
+	for (i = gfn_hash(gfn, mask); s->slot[i]; i = (i + 1) & mask)
+		if (s->slot[i] == gfn + 1)
+			return 0;
+	s->slot[i] = gfn + 1;
+	s->used++;
+	*added = true;
+	return 0;
+}
+
+void kvm_gfnset_clear(struct kvm_gfnset *s)
+{
+	if (s->used)
+		memset(s->slot, 0, s->cap * sizeof(*s->slot));
+	s->used = 0;
+}
+
+int kvm_tdp_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gfn,
+		bool *added)
+{
+	(void)kvm;
+	return gfnset_add(&root->tree, gfn, added);
+}
+
+/* Zap every SPTE of a root's tree (the whole EPT/NPT tree goes). */
+void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root)
+{
+	kvm_count(kvm, KC_TDP_TEARDOWN, 1);
+	kvm_count(kvm, KC_SPTE_ZAPPED, root->tree.used);
+	kvm_count(kvm, KC_CY_ZAP, kvm->cost.zap_spte * (root->tree.used + 1));
+	kvm_observe(kvm, MSIM_EXP_ZAP, 0, root->gfn, root->role);
+	kvm_gfnset_clear(&root->tree);
+}
+
+static void unlink_root(struct msim_kvm *kvm, struct kvm_sp *root)
+{
+	for (struct kvm_sp **pp = &kvm->tdp_roots; *pp; pp = &(*pp)->hnext)
+		if (*pp == root) {
+			*pp = root->hnext;
+			break;
+		}
+	root->hnext = NULL;
+	kvm_sp_destroy(kvm, root);
+}
+
+/* R5.1 kvm_tdp_mmu_alloc_root (kvm_tdp_mmu_get_vcpu_root_hpa <= ~6.8) */
+struct kvm_sp *kvm_tdp_mmu_alloc_root(struct msim_kvm_vcpu *v,
+				      struct kvm_mmu *mmu)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_sp *r;
+
+	kvm_count(kvm, KC_CY_HASH, kvm->cost.hash_lookup);
+	for (r = kvm->tdp_roots; r; r = r->hnext)
+		if (!r->invalid && r->role == mmu->root_role) {
+			r->root_count++;
+			kvm_count(kvm, KC_ROOT_FOUND, 1);
+			kvm_observe(kvm, MSIM_EXP_ROOT, 1, 0, r->role);
+			return r;
+		}
+	r = kvm_sp_new(kvm, 0, mmu->root_role, &mmu->root_role_f);
+	if (!r)
+		return NULL;
+	r->tdp_mmu = true;
+	/* R4.15: from 6.4 the TDP MMU holds its own reference */
+	r->root_count = kvm->o.kernel >= 604 ? 2 : 1;
+	r->hnext = kvm->tdp_roots;
+	kvm->tdp_roots = r;
+	kvm_count(kvm, KC_ROOT_CREATED, 1);
+	kvm_count(kvm, KC_TDP_CREATED, 1);
+	kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_alloc);
+	kvm_observe(kvm, MSIM_EXP_ROOT, 0, 0, r->role);
+	return r;
+}
+
+/* R5.3 (>= 6.4) / R5.5 (5.10-6.3) kvm_tdp_mmu_put_root */
+void kvm_tdp_mmu_put_root(struct msim_kvm *kvm, struct kvm_sp *root)
+{
+	if (root->root_count && --root->root_count)
+		return;
+	if (!root->invalid) {
+		/* last vCPU reference of a valid root (only < 6.4) */
+		root->invalid = true;
+		root->role |= ROLE_INVALID_BIT;
+		kvm_tdp_teardown(kvm, root);
+	}
+	unlink_root(kvm, root);
+}
+
+/* R5.4 kvm_tdp_mmu_invalidate_all_roots + zap_invalidated_roots */
+void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm)
+{
+	struct kvm_sp *r, *next;
+
+	for (r = kvm->tdp_roots; r; r = next) {
+		next = r->hnext;
+		if (r->invalid)
+			continue;
+		r->invalid = true;
+		r->role |= ROLE_INVALID_BIT;
+		kvm_tdp_teardown(kvm, r);
+		if (kvm->o.kernel >= 604)
+			kvm_tdp_mmu_put_root(kvm, r); /* the MMU's own ref */
+	}
+}
+
+static int touch(struct msim_kvm_vcpu *v, struct kvm_sp *root, uint64_t gpa,
+		 msim_kvm_access_res *res)
+{
+	struct msim_kvm *kvm = v->kvm;
+	bool added;
+	int rc;
+
+	if (kvm_gfnset_has(&root->tree, gpa >> 12))
+		return 0;
+	/* EPT violation / #NPF: KVM maps the gfn (kvm_tdp_page_fault) */
+	rc = kvm_tdp_map(kvm, root, gpa >> 12, &added);
+	if (rc)
+		return rc;
+	res->exits++;
+	res->mapped++;
+	kvm_count(kvm, KC_TDP_FAULT, 1);
+	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.tdp_fault);
+	kvm_vmexit_cost(v);
+	return 0;
+}
+
+/* Every gpa a 2D walk touches must be mapped by the current TDP root. */
+int kvm_tdp_access(struct msim_kvm_vcpu *v, const msim_walk_result *gw,
+		   msim_kvm_access_res *res)
+{
+	struct kvm_sp *root = v->mmu->root.sp;
+	int rc;
+
+	if (!root || root->special)
+		return 0;
+	for (int l = MSIM_WALK_MAX_LEVELS - 1; l >= 1; l--) {
+		const msim_walk_entry *e = &gw->entries[l];
+
+		if (!e->valid && !(gw->fault.kind != MSIM_FAULT_NONE &&
+				   gw->fault.level == l))
+			continue;
+		rc = touch(v, root, e->gpa, res);
+		if (rc)
+			return rc;
+	}
+	if (gw->fault.kind != MSIM_FAULT_NONE) {
+		res->guest_fault = true;
+		return 0;
+	}
+	return touch(v, root, gw->gpa, res);
+}
