@@ -90,7 +90,8 @@ static int exec_event(rec *r, const msim_event *ev)
 				 (unsigned long long)ev->arg[0]);
 			return -1;
 		}
-		if (rd64(mem, pml4 + 511 * 8) != MSIM_VMM_PML4E) {
+		/* ignore A/D: the guest's walks set A in the entry */
+		if ((rd64(mem, pml4 + 511 * 8) & ~0x60ull) != MSIM_VMM_PML4E) {
 			msim_event w = { .type = MSIM_EV_WRMEM, .present = 3, .arg[2] = 8 };
 			w.arg[0] = pml4 + 511 * 8;
 			w.arg[1] = MSIM_VMM_PML4E;
@@ -98,6 +99,14 @@ static int exec_event(rec *r, const msim_event *ev)
 			if (exec_event(r, &w))
 				return -1;
 		}
+	}
+	if (ev->type == MSIM_EV_WRMEM && ev->arg[0] < MSIM_VMM_SCEN_BASE) {
+		/* a recording's harness setup lines: already in place */
+		if (((rd64(mem, ev->arg[0]) ^ ev->arg[1]) & ~0x60ull) == 0)
+			return 0;
+		snprintf(r->err, sizeof(r->err), "wrmem 0x%llx: gpa below 0x%x belongs to the harness",
+			 (unsigned long long)ev->arg[0], MSIM_VMM_SCEN_BASE);
+		return -1;
 	}
 	uint64_t store = 0, gpa;
 	if (ev->type == MSIM_EV_ACCESS &&
@@ -181,6 +190,21 @@ static int load_script(msim_vmm_script *s, const char *path, char *err,
 	int ret;
 	while ((ret = msim_trace_next(rd, &ev)) == 0) {
 		switch (ev.type) {
+		case MSIM_EV_SREGS: {
+			/* a recording's own setup line: only the boot state */
+			uint64_t b[4];
+			msim_vmm_boot_regs(&b[0], &b[1], &b[2], &b[3]);
+			if (memcmp(b, ev.arg, sizeof(b))) {
+				snprintf(err, errlen, "%s:%llu: sregs other than the harness boot state "
+					 "(cr0=0x%llx cr3=0x%llx cr4=0x%llx efer=0x%llx) cannot be recorded",
+					 path, (unsigned long long)ev.line, (unsigned long long)b[0],
+					 (unsigned long long)b[1], (unsigned long long)b[2],
+					 (unsigned long long)b[3]);
+				msim_trace_close(rd);
+				return 2;
+			}
+			continue;
+		}
 		case MSIM_EV_EXPECT: /* outcomes are what we record */
 		case MSIM_EV_MACHINE:
 		case MSIM_EV_VCPU:

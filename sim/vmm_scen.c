@@ -284,6 +284,16 @@ static void scen_ptwrite(msim_vmm_script *s, uint64_t seed)
 	for (unsigned n = 0; n < 4; n++)
 		wr(s, space(0) + 0x2000 + 8 * 7, (space(0) + 0x3000) | PTE_P | (n & 1 ? PTE_W : 0));
 	acc(s, MSIM_ACC_READ, gva(2), 3, 0);
+	note(s, "the guest writes its own PT through a user mapping (unsync)");
+	wr(s, pte_gpa(0, 7), (space(0) + 0x3000) | PTE_P | PTE_W | PTE_U);
+	ev1(s, MSIM_EV_INVLPG, gva(7));
+	acc(s, MSIM_ACC_READ, gva(0), 3, 0);
+	acc(s, MSIM_ACC_WRITE, gva(7) + 8 * ((DATA_GVA >> 12 & 511) + 4), 3, 0);
+	acc(s, MSIM_ACC_WRITE, gva(7) + 8 * ((DATA_GVA >> 12 & 511) + 4), 3, 0);
+	acc(s, MSIM_ACC_READ, gva(4), 3, 0);
+	note(s, "MOV CR3 (same value) syncs unsync pages");
+	ev1(s, MSIM_EV_CR3, space(0));
+	acc(s, MSIM_ACC_READ, gva(4), 3, 0);
 }
 
 /* Seeded random permission matrix: random leaf flags, random upper-level
