@@ -7,6 +7,7 @@
 #define MSIM_WALK_FIXTURE_H
 
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "mmu_sim/ept.h"
 
@@ -128,6 +129,78 @@ static inline msim_paging_regs wt_regs_lm(uint64_t cr3, bool la57)
 	r.cr3 = cr3;
 	r.cs_l = true;
 	return r;
+}
+
+/* ---- 2D fixtures: guest memory (gpa-indexed) + host memory (tables) */
+
+#define W2_HOFF 0x100000000ULL /* hpa = gpa + 4 GiB for mapped pages */
+#define W2_EPT_RWX 7ULL
+#define W2_EPT_WB (6ULL << 3)
+
+struct w2 {
+	struct wt g;        /* guest memory and guest table pool */
+	struct wt h;        /* host memory and EPT/NPT table pool */
+	uint64_t groot;     /* guest CR3 */
+	uint64_t nroot;     /* EPT PML4/PML5 or nCR3 */
+	unsigned nlevels;
+	msim_nested n;
+	msim_cpu_features cpu;
+	msim_walk_result res;
+};
+
+static inline void w2_init(struct w2 *w, msim_nested_kind kind,
+			   unsigned nlevels)
+{
+	msim_cpu_features c = MSIM_CPU_FEATURES_INIT;
+	msim_nested n = MSIM_NESTED_INIT;
+
+	memset(w, 0, sizeof(*w));
+	w->cpu = c;
+	w->cpu.la57 = true;
+	w->cpu.ept_5level = true;
+	wt_init(&w->g, 0x200000);
+	wt_init(&w->h, 0x10000000);
+	w->groot = 0x100000;
+	w->nroot = wt_alloc(&w->h);
+	w->nlevels = nlevels;
+	n.kind = kind;
+	n.mem = w->h.mem;
+	n.eptp = w->nroot | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(nlevels);
+	n.ncr3 = w->nroot;
+	n.host_cr4 = MSIM_CR4_PAE | (nlevels == 5 ? MSIM_CR4_LA57 : 0);
+	n.host_efer = MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE;
+	w->n = n;
+}
+
+static inline void w2_fini(struct w2 *w)
+{
+	wt_fini(&w->g);
+	wt_fini(&w->h);
+}
+
+/*
+ * Map guest-physical page `gpa` (aligned to the leaf size) to gpa+W2_HOFF
+ * in the second level with leaf at `leaf_level`. `perm`: EPT R/W/X(/XU)
+ * bits, or NPT P/RW/US/XD bits. Returns the leaf entry's hpa.
+ */
+static inline uint64_t w2_nmap(struct w2 *w, uint64_t gpa, unsigned leaf_level,
+			       uint64_t perm)
+{
+	bool ept = w->n.kind == MSIM_NESTED_EPT;
+	uint64_t upper = ept ? W2_EPT_RWX : WT_PRU;
+	uint64_t leaf = ept ? (perm | W2_EPT_WB) : perm;
+
+	return wt_map(&w->h, w->nroot, w->nlevels, gpa, gpa + W2_HOFF,
+		      leaf_level, leaf, upper);
+}
+
+/* Map every 4K guest page in [start, end) with full rights. */
+static inline void w2_nmap_range(struct w2 *w, uint64_t start, uint64_t end)
+{
+	uint64_t all = w->n.kind == MSIM_NESTED_EPT ? W2_EPT_RWX : WT_PRU;
+
+	for (uint64_t a = start; a < end; a += 4096)
+		w2_nmap(w, a, 1, all);
 }
 
 #endif
