@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kvm_internal.h"
+#include "mmu_sim/cost.h"
 
 static const char *const counter_names[KC__COUNT] = {
 #define X(id, name, desc) [KC_##id] = name,
@@ -39,6 +40,32 @@ uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name)
 		if (!strcmp(counter_names[i], name))
 			return kvm->cnt[i];
 	return 0;
+}
+
+void msim_kvm_costs_from(const msim_cost_params *p, msim_kvm_costs *o)
+{
+	o->vmexit = p->vmexit;
+	o->reset = p->kvm_reset;
+	o->root_alloc = p->kvm_root_alloc;
+	o->sp_alloc = p->kvm_sp_alloc;
+	o->hash_lookup = p->kvm_hash_lookup;
+	o->spte_set = p->kvm_spte_set;
+	o->write_protect = p->kvm_write_protect;
+	o->zap_spte = p->kvm_zap_spte;
+	o->sync_page = p->kvm_sync_sp;
+	o->sync_roots = p->kvm_sync_roots;
+	o->flush_current = p->kvm_flush_current;
+	o->flush_guest = p->kvm_flush_guest;
+	o->flush_all = p->kvm_flush_all;
+	o->flush_remote = p->kvm_flush_remote;
+	o->invept_single = p->invept_single;
+	o->invept_all = p->invept_all;
+	o->invvpid_single = p->invvpid_single;
+	o->invvpid_addr = p->invvpid_addr;
+	o->invvpid_all = p->invvpid_all;
+	o->shadow_fault = p->kvm_shadow_fault;
+	o->tdp_fault = p->kvm_tdp_fault;
+	o->emulate = p->kvm_emulate;
 }
 
 static void mmu_init_struct(struct kvm_mmu *mmu, bool guest)
@@ -224,8 +251,18 @@ static void hw_flush(struct msim_kvm_vcpu *v, msim_kvm_tlb_op op,
 		[MSIM_KVM_TLB_ASID_ALL] = KC_INVVPID_ALL,
 	};
 
+	const uint64_t cy[] = {
+		[MSIM_KVM_TLB_INVEPT_SINGLE] = kvm->cost.invept_single,
+		[MSIM_KVM_TLB_INVEPT_ALL] = kvm->cost.invept_all,
+		[MSIM_KVM_TLB_INVVPID_SINGLE] = kvm->cost.invvpid_single,
+		[MSIM_KVM_TLB_INVVPID_ADDR] = kvm->cost.invvpid_addr,
+		[MSIM_KVM_TLB_INVVPID_ALL] = kvm->cost.invvpid_all,
+		[MSIM_KVM_TLB_ASID] = kvm->cost.invvpid_single,
+		[MSIM_KVM_TLB_ASID_ALL] = kvm->cost.invvpid_all,
+	};
+
 	kvm_count(kvm, c[op], 1);
-	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+	kvm_count(kvm, KC_CY_FLUSH, cy[op]);
 	if (kvm->env.tlb)
 		kvm->env.tlb(kvm->env.ctx, v->id, &r);
 }
@@ -240,6 +277,7 @@ void kvm_flush_tlb_current(struct msim_kvm_vcpu *v)
 	struct kvm_sp *root = v->mmu->root.sp;
 
 	kvm_count(v->kvm, KC_FL_CURRENT, 1);
+	kvm_count(v->kvm, KC_CY_FLUSH, v->kvm->cost.flush_current);
 	kvm_observe(v->kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_CURRENT, 0, 0);
 	if (svm(v->kvm)) {
 		hw_flush(v, MSIM_KVM_TLB_ASID, 0, kvm_current_vpid(v), 0);
@@ -259,6 +297,7 @@ void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v)
 	struct msim_kvm *kvm = v->kvm;
 
 	kvm_count(kvm, KC_FL_GUEST, 1);
+	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_guest);
 	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_GUEST, 0, 0);
 	/* EPT mappings are not VPID-tagged: nested EPT needs no sync (R7.9) */
 	if (!v->mmu->root_role_f.direct && !v->mmu->is_guest_mmu) {
@@ -284,6 +323,7 @@ void kvm_flush_tlb_all(struct msim_kvm_vcpu *v)
 	struct msim_kvm *kvm = v->kvm;
 
 	kvm_count(kvm, KC_FL_ALL, 1);
+	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_all);
 	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_ALL, 0, 0);
 	if (svm(kvm))
 		hw_flush(v, MSIM_KVM_TLB_ASID_ALL, 0, 0, 0);
@@ -311,7 +351,7 @@ void kvm_make_all_request(struct msim_kvm *kvm, uint32_t r)
 void kvm_flush_remote_tlbs(struct msim_kvm *kvm)
 {
 	kvm_count(kvm, KC_FL_REMOTE, 1);
-	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_remote * kvm->nr_vcpus);
 	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_REMOTE, 0, 0);
 	kvm_make_all_request(kvm, REQ_TLB_FLUSH);
 }

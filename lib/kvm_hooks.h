@@ -34,7 +34,8 @@ typedef struct msim_kvm_vcpu msim_kvm_vcpu;
 
 /*
  * Cycle prices of KVM's actions, charged into "cycles.<cause>" counters.
- * The lead fills them from cost.h's named parameters; defaults below.
+ * msim_kvm_costs_from() fills them from cost.h's named parameters
+ * (virt.vmexit, kvm.*, invept/invvpid); MSIM_KVM_COSTS_INIT are defaults.
  */
 typedef struct msim_kvm_costs {
 	uint64_t vmexit;      /* exit + entry round trip (C8: ~2000, C9: ~1350) */
@@ -42,10 +43,14 @@ typedef struct msim_kvm_costs {
 	uint64_t root_alloc;  /* mmu_alloc_root / tdp alloc_root, per root */
 	uint64_t sp_alloc;    /* kvm_mmu_alloc_shadow_page */
 	uint64_t hash_lookup; /* find_shadow_page / TDP root list scan */
+	uint64_t spte_set;    /* install one SPTE */
+	uint64_t write_protect; /* account_shadowed: write-protect a gfn */
 	uint64_t zap_spte;    /* per SPTE zapped (teardown, zap) */
 	uint64_t sync_page;   /* kvm_sync_page per unsync page */
 	uint64_t sync_roots;  /* kvm_mmu_sync_roots walk, per call */
-	uint64_t flush;       /* INVEPT/INVVPID/remote flush issue */
+	uint64_t flush_current, flush_guest, flush_all, flush_remote; /* KVM side */
+	uint64_t invept_single, invept_all;               /* instructions */
+	uint64_t invvpid_single, invvpid_addr, invvpid_all;
 	uint64_t shadow_fault;/* shadow #PF handling (guest walk + set SPTE) */
 	uint64_t tdp_fault;   /* EPT violation handling (map one gfn) */
 	uint64_t emulate;     /* emulating a write to a write-protected table */
@@ -57,9 +62,16 @@ typedef struct msim_kvm_costs {
  */
 #define MSIM_KVM_COSTS_INIT                                                    \
 	{ .vmexit = 2000, .reset = 300, .root_alloc = 400, .sp_alloc = 300,    \
-	  .hash_lookup = 40, .zap_spte = 15, .sync_page = 600,                 \
-	  .sync_roots = 100, .flush = 200, .shadow_fault = 1500,               \
-	  .tdp_fault = 1000, .emulate = 3000 }
+	  .hash_lookup = 40, .spte_set = 20, .write_protect = 100,             \
+	  .zap_spte = 15, .sync_page = 600, .sync_roots = 100,                 \
+	  .flush_current = 50, .flush_guest = 50, .flush_all = 50,             \
+	  .flush_remote = 300, .invept_single = 200, .invept_all = 400,        \
+	  .invvpid_single = 150, .invvpid_addr = 100, .invvpid_all = 300,      \
+	  .shadow_fault = 1500, .tdp_fault = 1000, .emulate = 3000 }
+
+struct msim_cost_params;
+/* Fill *out from the cost model's named parameters (cost.h). */
+void msim_kvm_costs_from(const struct msim_cost_params *p, msim_kvm_costs *out);
 
 /* Hardware invalidation KVM executes (R6.5, R6.8). */
 typedef enum msim_kvm_tlb_op {

@@ -64,7 +64,7 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 
 			v->last_vpid = v->vpid12;
 			kvm_count(kvm, KC_INVVPID_SINGLE, 1);
-			kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+			kvm_count(kvm, KC_CY_FLUSH, kvm->cost.invvpid_single);
 			if (kvm->env.tlb)
 				kvm->env.tlb(kvm->env.ctx, v->id, &r);
 		}
@@ -202,7 +202,9 @@ void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
 		kvm_count(kvm, r.op == MSIM_KVM_TLB_INVVPID_ADDR ? KC_INVVPID_ADDR :
 			       r.op == MSIM_KVM_TLB_INVVPID_ALL ? KC_INVVPID_ALL :
 			       KC_INVVPID_SINGLE, 1);
-		kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush);
+		kvm_count(kvm, KC_CY_FLUSH, r.op == MSIM_KVM_TLB_INVVPID_ADDR ?
+			  kvm->cost.invvpid_addr : r.op == MSIM_KVM_TLB_INVVPID_ALL ?
+			  kvm->cost.invvpid_all : kvm->cost.invvpid_single);
 		if (kvm->env.tlb)
 			kvm->env.tlb(kvm->env.ctx, v->id, &r);
 	}

@@ -100,6 +100,8 @@ static struct kvm_sp *alloc_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 	kvm->n_used++;
 	kvm_count(kvm, KC_SP_CREATED, 1);
 	kvm_count(kvm, KC_CY_SP, kvm->cost.sp_alloc);
+	if (!rf->direct) /* account_shadowed write-protects the guest frame */
+		kvm_count(kvm, KC_CY_SP, kvm->cost.write_protect);
 	return sp;
 }
 
@@ -549,6 +551,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 		if (rc)
 			return rc;
 		res->mapped++;
+		kvm_count(kvm, KC_CY_SHADOW_FAULT, kvm->cost.spte_set);
 		sp = child;
 	}
 	idx = level_index(gva, 1);
@@ -563,6 +566,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 	if (!bit_test(sp->leaf, idx)) {
 		sp->leaf[idx / 64] |= 1ULL << (idx % 64);
 		res->mapped++;
+		kvm_count(kvm, KC_CY_SHADOW_FAULT, kvm->cost.spte_set);
 	}
 	return 0;
 }

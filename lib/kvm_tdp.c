@@ -180,7 +180,7 @@ static int touch(struct msim_kvm_vcpu *v, struct kvm_sp *root, uint64_t gpa,
 	res->exits++;
 	res->mapped++;
 	kvm_count(kvm, KC_TDP_FAULT, 1);
-	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.tdp_fault);
+	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.tdp_fault + kvm->cost.spte_set);
 	kvm_vmexit_cost(v);
 	return 0;
 }
