@@ -44,6 +44,7 @@ typedef struct imp {
 	msim_import_stats *st;
 
 	bool markers;          /* an msim marker was seen: inputs come from them */
+	bool cr3_known;        /* CR3 before the current input is known */
 	uint64_t cr0, cr3, cr4, efer;
 	/* the current input block */
 	unsigned in_type;
@@ -274,17 +275,20 @@ static int input(imp *m, msim_event *ev)
 		m->cr3 = ev->arg[1];
 		m->cr4 = ev->arg[2];
 		m->efer = ev->arg[3];
+		m->cr3_known = true;
 		break;
 	case MSIM_EV_CR0:
 		m->cr0 = ev->arg[0];
 		update_lma(m);
 		break;
 	case MSIM_EV_CR3:
-		if ((ev->arg[0] & ADDR_MASK) != (m->cr3 & ADDR_MASK)) {
+		/* a lookup happens only if the root gfn changes */
+		if (m->cr3_known && (ev->arg[0] & ADDR_MASK) != (m->cr3 & ADDR_MASK)) {
 			m->cr3_pending = true;
 			m->cr3_gfn = (ev->arg[0] & ADDR_MASK) >> 12;
 		}
 		m->cr3 = ev->arg[0];
+		m->cr3_known = true;
 		break;
 	case MSIM_EV_CR4:
 		m->cr4 = ev->arg[0];
@@ -365,18 +369,20 @@ static int ev_sp(imp *m, const char *name, const char *s, bool fields)
 	}
 	used(m, name);
 	unsigned n = sp.role_full ? 3 : 2;
+	/* partial role words (default print) are used for the root test only */
+	uint32_t role = sp.role_full ? sp.role : 0;
 	if (!strcmp(name, "kvm_mmu_get_page")) {
 		bool root = !(sp.role & ROLE_DIRECT) &&
 			    (sp.role & 0xf) == root_level(m);
 		if (root && m->cr3_pending && sp.gfn == m->cr3_gfn)
 			m->cr3_pending = false;
 		return expect(m, root ? MSIM_EXP_ROOT : MSIM_EXP_SP, n,
-			      sp.created ? 0 : 1, sp.gfn, sp.role);
+			      sp.created ? 0 : 1, sp.gfn, role);
 	}
 	unsigned kind = !strcmp(name, "kvm_mmu_prepare_zap_page") ? MSIM_EXP_ZAP :
 			!strcmp(name, "kvm_mmu_sync_page") ? MSIM_EXP_SYNC :
 			MSIM_EXP_UNSYNC;
-	return expect(m, kind, n - 1, sp.gfn, sp.role, 0);
+	return expect(m, kind, n - 1, sp.gfn, role, 0);
 }
 
 static int ev_walk_start(imp *m, const char *name, const char *s, bool fields)
