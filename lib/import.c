@@ -34,6 +34,7 @@
 
 typedef struct walk_entry {
 	uint64_t gpa, val;
+	bool ad; /* A/D set by this walk, not yet emitted */
 } walk_entry;
 
 typedef struct imp {
@@ -248,10 +249,28 @@ static void update_lma(imp *m)
 		m->efer &= ~EFER_LMA;
 }
 
+/* KVM traces set_accessed_bit per level and set_dirty_bit for the leaf,
+ * then writes each entry once (paging_tmpl.h update_accessed_dirty_bits):
+ * one `expect ad` per entry with the final value, when the walk's A/D
+ * events are over. */
+static int flush_ad(imp *m)
+{
+	for (unsigned i = 0; i < m->walk_n; i++)
+		if (m->walk[i].ad) {
+			m->walk[i].ad = false;
+			int ret = expect(m, MSIM_EXP_AD, 2, m->walk[i].gpa, m->walk[i].val, 0);
+			if (ret < 0)
+				return ret;
+		}
+	return 0;
+}
+
 /* The previous input's block ends: emit what can only be inferred then. */
 static int end_block(imp *m)
 {
-	int ret = 0;
+	int ret = flush_ad(m);
+	if (ret < 0)
+		return ret;
 	if (m->cr3_pending && m->o.infer_cached)
 		ret = expect(m, MSIM_EXP_ROOT, 2, 2 /* cached */, m->cr3_gfn, 0);
 	m->cr3_pending = false;
@@ -424,7 +443,7 @@ static int ev_element(imp *m, const char *name, const char *s, bool fields)
 		gpa = m->walk_table + 8 * ((m->walk_addr >> 30) & 3);
 	else
 		gpa = m->walk_table + 8 * ((m->walk_addr >> (12 + 9 * (level - 1))) & 511);
-	m->walk[m->walk_n++] = (walk_entry){ gpa, pte };
+	m->walk[m->walk_n++] = (walk_entry){ gpa, pte, false };
 	m->walk_table = pte & (legacy ? 0xfffff000ull : ADDR_MASK);
 	(void)PTE_PS;
 	used(m, name);
@@ -441,8 +460,9 @@ static int ev_ad(imp *m, const char *name, const char *s, bool fields,
 		for (unsigned i = 0; i < m->walk_n; i++)
 			if (m->walk[i].gpa == gpa) {
 				m->walk[i].val |= bits;
+				m->walk[i].ad = true;
 				used(m, name);
-				return expect(m, MSIM_EXP_AD, 2, gpa, m->walk[i].val, 0);
+				return 0;
 			}
 	ignored(m, name);
 	return 0;
@@ -656,6 +676,11 @@ static int one_line(imp *m, char *l)
 	const char *payload = colon + 1;
 	while (*payload == ' ')
 		payload++;
+	if (strcmp(name, "kvm_mmu_set_accessed_bit") && strcmp(name, "kvm_mmu_set_dirty_bit")) {
+		int ret = flush_ad(m);
+		if (ret < 0)
+			return ret;
+	}
 
 	if (!strcmp(name, "tracing_mark_write") || !strcmp(name, "print")) {
 		/* "msim: ..." possibly behind trace-cmd's "tracing_mark_write: " */

@@ -17,8 +17,8 @@
  *   kvm_mmu_unsync_page      expect unsync gfn= [role=]
  *   kvm_mmu_paging_element   expect walk level= gpa= val=   (entry gpa
  *                            computed from CR3 and the walked address)
- *   kvm_mmu_set_accessed_bit expect ad gpa= val= (entry value | A)
- *   kvm_mmu_set_dirty_bit    expect ad gpa= val= (entry value | A | D)
+ *   kvm_mmu_set_accessed_bit expect ad gpa= val=  one line per entry, with
+ *   kvm_mmu_set_dirty_bit    the final value (| A, and | D for the leaf)
  *   kvm_mmu_walker_error     expect pf gva= ec=
  * Walk events (pagetable_walk, paging_element, set_*_bit, walker_error)
  * are kept only for walks of the current `access` event's page; the
