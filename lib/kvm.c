@@ -276,6 +276,8 @@ void kvm_flush_tlb_current(struct msim_kvm_vcpu *v)
 {
 	struct kvm_sp *root = v->mmu->root.sp;
 
+	if (!root && !svm(v->kvm))
+		return; /* no valid root: nothing to flush (R6.5) */
 	kvm_count(v->kvm, KC_FL_CURRENT, 1);
 	kvm_count(v->kvm, KC_CY_FLUSH, v->kvm->cost.flush_current);
 	kvm_observe(v->kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_CURRENT, 0, 0);
@@ -283,8 +285,6 @@ void kvm_flush_tlb_current(struct msim_kvm_vcpu *v)
 		hw_flush(v, MSIM_KVM_TLB_ASID, 0, kvm_current_vpid(v), 0);
 		return;
 	}
-	if (!root)
-		return; /* no valid root: nothing to flush (R6.5) */
 	if (kvm_tdp(v->kvm) && !root->special)
 		hw_flush(v, MSIM_KVM_TLB_INVEPT_SINGLE, kvm_root_eptp(v->kvm, root),
 			 0, 0);
