@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmu-sim record [--scenario NAME | --script FILE] -o OUT\n"
-		"                      [--seed N] [--buffer-kb N] [--list]\n"
+		"                      [--seed N] [--buffer-kb N] [--cpuid-no-smep-smap]\n"
+		"                      [--list]\n"
 		"\n"
 		"Runs a 64-bit KVM guest (needs root, /dev/kvm and tracefs) that\n"
 		"executes the input events of a built-in scenario or of a native\n"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 		"OUT: markers \"msim: <event>\" for the inputs and the guest-reported\n"
 		"outcomes (expect ok/pf/gp), kvm and kvmmmu events for KVM's reactions.\n"
 		"Fails (exit 1) if any trace event was lost.\n"
+		"--cpuid-no-smep-smap hides SMEP/SMAP from the guest CPUID.\n"
 		"Convert with: mmu-sim import OUT -o OUT.trace\n"
 		"\n"
 		"The guest harness owns gpa 0..0x3fffff and PML4 slot 511; scenario\n"
@@ -217,7 +219,7 @@ static int load_script(msim_vmm_script *s, const char *path, char *err,
 			continue;
 		case MSIM_EV_CR0: case MSIM_EV_CR3: case MSIM_EV_CR4:
 		case MSIM_EV_EFER: case MSIM_EV_WRMEM: case MSIM_EV_ACCESS:
-		case MSIM_EV_INVLPG: case MSIM_EV_MARK:
+		case MSIM_EV_INVLPG: case MSIM_EV_MARK: case MSIM_EV_INVPCID:
 			msim_vmm_script_add(s, &ev);
 			continue;
 		default: {
@@ -241,7 +243,7 @@ int msim_cli_record(int argc, char **argv)
 {
 	const char *scen = NULL, *script = NULL, *out = NULL;
 	uint64_t seed = 1;
-	unsigned buf_kb = 65536;
+	unsigned buf_kb = 65536, flags = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -252,6 +254,8 @@ int msim_cli_record(int argc, char **argv)
 			for (const msim_vmm_scenario *s = msim_vmm_scenarios; s->name; s++)
 				printf("%s\n", s->name);
 			return 0;
+		} else if (!strcmp(a, "--cpuid-no-smep-smap")) {
+			flags |= MSIM_VMM_CPUID_NO_SMEP_SMAP;
 		} else if (v && !strcmp(a, "--scenario")) {
 			scen = v, i++;
 		} else if (v && !strcmp(a, "--script")) {
@@ -328,13 +332,14 @@ int msim_cli_record(int argc, char **argv)
 	int rc = 1;
 	char name[64];
 	snprintf(name, sizeof(name), "mmu-sim-record-%d", (int)getpid());
-	if (msim_vmm_create(&r.vm, r.err, sizeof(r.err)))
+	if (msim_vmm_create(&r.vm, flags, r.err, sizeof(r.err)))
 		goto out;
 	if (msim_tracefs_open(&r.tf, name, buf_kb, (int)getpid(), r.err, sizeof(r.err)))
 		goto out;
 	char what[160];
-	snprintf(what, sizeof(what), "%s%s seed=%llu", script ? "--script " : "scenario ",
-		 script ? script : scen, (unsigned long long)seed);
+	snprintf(what, sizeof(what), "%s%s seed=%llu%s", script ? "--script " : "scenario ",
+		 script ? script : scen, (unsigned long long)seed,
+		 (flags & MSIM_VMM_CPUID_NO_SMEP_SMAP) ? " cpuid-no-smep-smap" : "");
 	msim_vmm_result res;
 	if (mark_setup(&r, what) || msim_vmm_run(r.vm, &res, r.err, sizeof(r.err)))
 		goto out;

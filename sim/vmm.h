@@ -60,9 +60,14 @@ typedef struct msim_vmm_result {
 typedef struct msim_vmm msim_vmm;
 
 /* ---- vmm_kvm.c: the VM ---- */
+/* msim_vmm_create flags: hide SMEP and SMAP from the guest's CPUID
+ * (CPUID.(EAX=7,ECX=0):EBX bits 7 and 20) to see whether KVM still
+ * accepts and enforces CR4.SMEP/SMAP. */
+#define MSIM_VMM_CPUID_NO_SMEP_SMAP 1u
+
 /* Create VM + vCPU, build the harness, load the boot state. On failure
  * returns -1 and writes a reason (ioctl, errno) into err. */
-int msim_vmm_create(msim_vmm **out, char *err, size_t errlen);
+int msim_vmm_create(msim_vmm **out, unsigned flags, char *err, size_t errlen);
 void msim_vmm_free(msim_vmm *vm);
 /* Guest memory (host view) of the whole slot. */
 uint8_t *msim_vmm_mem(msim_vmm *vm);

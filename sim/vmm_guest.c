@@ -251,7 +251,8 @@ static void kernel_access(enc *e, unsigned type, uint64_t gva, uint64_t val,
 int msim_vmm_encode_action(uint8_t *mem, const msim_event *ev,
 			   uint64_t store, char *err, size_t errlen)
 {
-	enc e = { mem + MSIM_VMM_SLOT, A(MSIM_VMM_SLOT), 0, 0x1000 };
+	/* the last 16 bytes of the slot hold the INVPCID descriptor */
+	enc e = { mem + MSIM_VMM_SLOT, A(MSIM_VMM_SLOT), 0, 0xff0 };
 	const uint64_t *a = ev->arg;
 
 	switch (ev->type) {
@@ -306,6 +307,16 @@ int msim_vmm_encode_action(uint8_t *mem, const msim_event *ev,
 		mov_imm64(&e, RAX, a[0]);
 		b(&e, 3, 0x0f, 0x01, 0x38); /* invlpg [rax] */
 		break;
+	case MSIM_EV_INVPCID: {
+		/* descriptor {PCID, linear address} in the slot's last 16 bytes */
+		uint64_t desc[2] = { (ev->present & 2) ? a[1] : 0,
+				     (ev->present & 4) ? a[2] : 0 };
+		memcpy(mem + MSIM_VMM_SLOT + 0xff0, desc, sizeof(desc));
+		mov_imm64(&e, RAX, a[0]);
+		mov_imm64(&e, RBX, A(MSIM_VMM_SLOT + 0xff0));
+		b(&e, 5, 0x66, 0x0f, 0x38, 0x82, 0x03); /* invpcid rax, [rbx] */
+		break;
+	}
 	case MSIM_EV_MARK:
 		break;
 	default: {

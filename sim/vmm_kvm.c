@@ -64,7 +64,7 @@ static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 	s->db = !code;
 }
 
-static int set_cpuid(msim_vmm *vm, char *err, size_t errlen)
+static int set_cpuid(msim_vmm *vm, unsigned flags, char *err, size_t errlen)
 {
 	/* Give the guest everything KVM supports (1G pages, NX, SMEP, SMAP
 	 * when the host has them). */
@@ -80,6 +80,10 @@ static int set_cpuid(msim_vmm *vm, char *err, size_t errlen)
 		free(c);
 		return -1;
 	}
+	for (uint32_t i = 0; i < c->nent; i++)
+		if ((flags & MSIM_VMM_CPUID_NO_SMEP_SMAP) && c->entries[i].function == 7 &&
+		    c->entries[i].index == 0)
+			c->entries[i].ebx &= ~((1u << 7) | (1u << 20));
 	if (ioctl(vm->vcpu, KVM_SET_CPUID2, c) < 0) {
 		snprintf(err, errlen, "ioctl(KVM_SET_CPUID2): %s", strerror(errno));
 		free(c);
@@ -133,7 +137,7 @@ fail:
 	return -1;
 }
 
-int msim_vmm_create(msim_vmm **out, char *err, size_t errlen)
+int msim_vmm_create(msim_vmm **out, unsigned flags, char *err, size_t errlen)
 {
 	msim_vmm *vm = calloc(1, sizeof(*vm));
 	if (!vm) {
@@ -181,7 +185,7 @@ int msim_vmm_create(msim_vmm **out, char *err, size_t errlen)
 		       vm->vcpu, 0);
 	if (vm->run == MAP_FAILED)
 		FAIL("mmap kvm_run");
-	if (set_cpuid(vm, err, errlen) || load_boot_state(vm, err, errlen))
+	if (set_cpuid(vm, flags, err, errlen) || load_boot_state(vm, err, errlen))
 		goto fail_quiet;
 	*out = vm;
 	return 0;
