@@ -37,9 +37,13 @@ static void ev(struct gk *g, unsigned type, unsigned n, const uint64_t *a)
 
 	if (g->rc)
 		return;
+	const msim_event_spec *spec = msim_event_spec_get(type);
+
 	memset(&e, 0, sizeof(e));
 	e.type = (uint16_t)type;
 	e.vcpu = g->vcpu;
+	for (unsigned i = 0; i < spec->nargs; i++)
+		e.arg[i] = spec->args[i].def; /* absent args take defaults */
 	for (unsigned i = 0; i < n; i++) {
 		e.arg[i] = a[i];
 		e.present |= (uint16_t)(1u << i);
@@ -114,7 +118,7 @@ static uint64_t data_page(struct gk *g)
 static int gk_begin(struct gk *g, msim_trace_writer *w, const msim_gen_opts *o,
 		    unsigned vcpus, const char *comment)
 {
-	uint64_t a[1] = { vcpus };
+	uint64_t a[4] = { vcpus, 46, MSIM_VENDOR_INTEL, UINT64_MAX };
 
 	memset(g, 0, sizeof(*g));
 	g->w = w;
@@ -125,7 +129,7 @@ static int gk_begin(struct gk *g, msim_trace_writer *w, const msim_gen_opts *o,
 	if (g->rc)
 		return g->rc;
 	g->rc = msim_trace_write_comment(w, comment);
-	ev(g, MSIM_EV_MACHINE, 1, a);
+	ev(g, MSIM_EV_MACHINE, 4, a);
 	return g->rc;
 }
 
@@ -390,6 +394,13 @@ static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
 	}
 	return gk_end(&g);
 }
+
+/*
+ * gen_internal.h declares the tables weak, so a static link would not pull
+ * this object in by the table alone; kvm.c references this anchor so that
+ * any program using the KVM model also gets its generators.
+ */
+const int msim_gen_kvm_anchor = 1;
 
 const struct msim_gen_workload msim_gen_kvm_workloads[] = {
 	{ "wp-storm", "grsecurity-style CR0.WP toggling around kernel writes.\n"

@@ -83,7 +83,7 @@ int msim_kvm_create(msim_kvm **out, const msim_kvm_opts *o, unsigned nr_vcpus,
 	static const msim_kvm_costs defc = MSIM_KVM_COSTS_INIT;
 	struct msim_kvm *kvm;
 
-	if (!out)
+	if (!out || !msim_gen_kvm_anchor)
 		return msim_err(MSIM_EINVAL, "kvm: out is NULL");
 	if (!nr_vcpus || nr_vcpus > MSIM_MAX_VCPUS)
 		return msim_err(MSIM_ERANGE, "kvm: %u vCPUs (1..%d)", nr_vcpus,

@@ -282,6 +282,9 @@ enum kvm_reset_caller {
 	RC_MUST_UNLOAD = 0x100, /* flag: keep-roots must still unload */
 };
 
+/* gen_kvm.c: referenced so static links pull the generators in */
+extern const int msim_gen_kvm_anchor;
+
 /* --- nested (kvm_nested.c) */
 void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter);
 
