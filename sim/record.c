@@ -28,8 +28,9 @@ static void usage(FILE *f)
 		"\n"
 		"Runs a 64-bit KVM guest (needs root, /dev/kvm and tracefs) that\n"
 		"executes the input events of a built-in scenario or of a native\n"
-		"trace (--script: cr0/cr3/cr4/efer/wrmem/access cpl=0|3/invlpg/mark;\n"
-		"expect lines are skipped) and writes the ftrace text of the run to\n"
+		"trace (--script: cr0/cr3/cr4/efer/wrmem/access cpl=0|3/invlpg/invpcid/\n"
+		"mark; expect lines are skipped) and writes the ftrace text of the run\n"
+		"to "
 		"OUT: markers \"msim: <event>\" for the inputs and the guest-reported\n"
 		"outcomes (expect ok/pf/gp), kvm and kvmmmu events for KVM's reactions.\n"
 		"Fails (exit 1) if any trace event was lost.\n"
@@ -367,6 +368,13 @@ int msim_cli_record(int argc, char **argv)
 out:
 	if (rc)
 		fprintf(stderr, "mmu-sim record: %s\n", r.err);
+	if (rc && r.tf) {
+		/* keep what KVM did up to the failure, for diagnosis */
+		char partial[4096], e[256];
+		snprintf(partial, sizeof(partial), "%s.partial", out);
+		if (!msim_tracefs_finish(r.tf, partial, e, sizeof(e)))
+			fprintf(stderr, "mmu-sim record: partial recording in %s\n", partial);
+	}
 	msim_tracefs_close(r.tf);
 	msim_vmm_free(r.vm);
 	msim_vmm_script_free(&s);
