@@ -202,9 +202,9 @@ static int ept_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	ps = 1ULL << (12 + 9 * (level - 1));
 	out->hpa = (e & amask & ~(ps - 1)) | (gpa & (ps - 1));
 	out->page_size = ps;
-	memset(&out->rights, 0, sizeof(out->rights));
-	out->rights.nested = 1;
-	out->rights.ept = (uint8_t)(n->mbec ? perm : (perm & 7));
+	/* one aggregate store: callers read single fields right away */
+	out->rights = (msim_rights){ .nested = 1,
+				     .ept = (uint8_t)(n->mbec ? perm : (perm & 7)) };
 	return 0;
 }
 
@@ -215,6 +215,7 @@ static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	msim_paging_regs hr = MSIM_PAGING_REGS_INIT;
 	struct msim_xw w;
 	struct msim_xw_out xo;
+	msim_rights xr;
 	msim_walk_start st;
 	const bool gpt = acc & MSIM_WACC_GPT;
 	/* P7.15/P7.16: every nested access is a user access; guest-PT
@@ -232,6 +233,7 @@ static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	hr.cr3 = n->ncr3;
 	hr.cpl = 3;
 	msim_xw_init(&w, cpu, &hr, n->mem, 1);
+	xo.rights = &xr;
 	if (w.mode == MSIM_PAGING_NONE)
 		return msim_err(MSIM_EINVAL, "NPT: host paging state has paging off");
 	w.pdpte_on_demand = true;
@@ -257,11 +259,8 @@ static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	}
 	out->hpa = xo.pa;
 	out->page_size = xo.page_size;
-	memset(&out->rights, 0, sizeof(out->rights));
-	out->rights.nested = 2;
-	out->rights.npt_rw = xo.rights.rw;
-	out->rights.npt_us = xo.rights.us;
-	out->rights.npt_xd = xo.rights.xd;
+	out->rights = (msim_rights){ .nested = 2, .npt_rw = xr.rw,
+				     .npt_us = xr.us, .npt_xd = xr.xd };
 	return 0;
 }
 

@@ -61,7 +61,9 @@ void msim_walk_result_reset(msim_walk_result *res)
 	res->mode = MSIM_PAGING_NONE;
 	res->leaf_level = res->start_level = res->pat = 0;
 	res->leaf_gpa = 0;
-	memset(res->entries, 0, sizeof(res->entries));
+	/* only `valid` is reset: fields of levels not read are unspecified */
+	for (unsigned i = 0; i < MSIM_WALK_MAX_LEVELS; i++)
+		res->entries[i].valid = false;
 	res->nrefs = res->nreads = res->nad_writes = 0;
 }
 
@@ -70,7 +72,14 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 {
 	unsigned m = cpu->maxphyaddr;
 
-	memset(w, 0, sizeof(*w));
+	/* every field assigned: no memset on the per-walk path */
+	w->pdpte_on_demand = false;
+	w->nested = NULL;
+	w->ad_policy = MSIM_AD_ON_SUCCESS;
+	w->ad_order = MSIM_AD_AFTER_FINAL;
+	w->no_ad = false;
+	w->reference = false;
+	w->start = NULL;
 	w->mode = msim_paging_mode_of(regs);
 	w->addr_mask = genmask_safe(m - 1, 12);
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
@@ -124,9 +133,9 @@ static void xw_entry_fault(const struct msim_xw *w, msim_walk_result *res,
 }
 
 /* Index shift of `level` in `mode` (P1.10). */
-static inline unsigned xw_shift(msim_paging_mode mode, unsigned level)
+static inline unsigned xw_shift(bool m32, unsigned level)
 {
-	if (mode == MSIM_PAGING_32)
+	if (m32)
 		return level == 2 ? 22 : 12;
 	return 12 + 9 * (level - 1);
 }
@@ -135,11 +144,11 @@ static inline unsigned xw_shift(msim_paging_mode mode, unsigned level)
  * Reserved bits of a present entry (P2.1-P2.11) and whether it is a leaf.
  * PAE PDPTEs are handled by the caller.
  */
-static inline uint64_t xw_rsvd(const struct msim_xw *w, unsigned level,
-			       uint64_t e, bool *leaf)
+static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
+			       unsigned level, uint64_t e, bool *leaf)
 {
 	*leaf = false;
-	if (w->mode == MSIM_PAGING_32) {
+	if (m32) {
 		/* P2.10/P2.11: only a 4-MB PDE has reserved bits */
 		if (level == 1) {
 			*leaf = true;
@@ -202,7 +211,8 @@ struct xw_lvl {
 	uint64_t ea;    /* entry address in the walk's address space */
 	uint64_t hpa;   /* 2D: hpa of the entry */
 	uint64_t val;
-	msim_rights nr; /* 2D: nested rights of the entry's page */
+	uint8_t n_kind; /* 2D: nested rights of the entry's page ... */
+	uint8_t n_ept;  /* ... (msim_rights.nested / .ept) */
 	bool used;      /* memory entry (not a PAE PDPTE register) */
 };
 
@@ -221,11 +231,16 @@ static int xw_update_ad(const struct msim_xw *w, const struct xw_lvl *l,
 		mem = w->nested->mem;
 		a = l->hpa;
 	}
-	if ((xw_read(mem, a, esz) & bits) == bits)
-		return 0; /* nothing to write: no locked RMW (P5.6) */
+	/* flags already set in the entry as read: no locked RMW (P5.6) */
+	if ((l->val & bits) == bits)
+		return 0;
 	if (w->nested) {
 		/* guest A/D updates are nested writes (P7.8, P8.6) */
-		rc = msim_nested_ad_check(w->nested, w->cpu, l->ea, la, &l->nr,
+		msim_rights nr = { 0 };
+
+		nr.nested = l->n_kind;
+		nr.ept = l->n_ept;
+		rc = msim_nested_ad_check(w->nested, w->cpu, l->ea, la, &nr,
 					  la_rights, res);
 		if (rc)
 			return rc;
@@ -244,29 +259,40 @@ static int xw_final_nested(const struct msim_xw *w, uint64_t gpa,
 	struct msim_nx nx;
 	int rc = msim_nested_xlate(w->nested, w->cpu, w->reference, gpa,
 				   acc & ~(unsigned)MSIM_WACC_GPT, la,
-				   &out->rights, res, &nx);
+				   out->rights, res, &nx);
 
 	if (rc)
 		return rc;
 	out->pa = nx.hpa;
 	out->nested_page_size = nx.page_size;
-	out->rights.nested = nx.rights.nested;
-	out->rights.ept = nx.rights.ept;
-	out->rights.npt_rw = nx.rights.npt_rw;
-	out->rights.npt_us = nx.rights.npt_us;
-	out->rights.npt_xd = nx.rights.npt_xd;
+	out->rights->nested = nx.rights.nested;
+	out->rights->ept = nx.rights.ept;
+	out->rights->npt_rw = nx.rights.npt_rw;
+	out->rights->npt_us = nx.rights.npt_us;
+	out->rights->npt_xd = nx.rights.npt_xd;
 	return 0;
 }
 
-int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
-		msim_walk_result *res, struct msim_xw_out *out)
+/*
+ * The walk. `lm_plain` (4/5-level, no second level) is a compile-time
+ * constant in each caller below, so the compiler drops the PAE, 32-bit and
+ * 2D branches from the common path -- one source, no per-mode copies.
+ */
+static inline MSIM_ALWAYS_INLINE int
+xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
+	 msim_walk_result *res, struct msim_xw_out *out, const bool lm_plain)
 {
-	const bool m32 = w->mode == MSIM_PAGING_32;
+	const bool m32 = !lm_plain && w->mode == MSIM_PAGING_32;
+	const bool is_pae = !lm_plain && w->mode == MSIM_PAGING_PAE;
+	const msim_nested *const nested = lm_plain ? NULL : w->nested;
 	const unsigned esz = m32 ? 4 : 8;
 	const unsigned top = m32 ? 2 : (unsigned)w->mode;
 	struct xw_lvl lv[MSIM_WALK_MAX_LEVELS];
-	msim_rights r = { .rw = 1, .us = 1 };
-	uint8_t nonleaf_rw = 1;
+	msim_rights *r = out->rights;
+	/* rights accumulate in scalars (AND of R/W, U/S bits, OR of XD):
+	 * byte-struct updates in the loop stall on store forwarding */
+	uint64_t acc_and = MSIM_PTE_RW | MSIM_PTE_US, acc_xd = 0;
+	uint64_t nonleaf_and = MSIM_PTE_RW;
 	unsigned level = top, start;
 	uint64_t table = w->root, e = 0, pa, ps;
 	const msim_walk_start *st = w->reference ? NULL : w->start;
@@ -279,11 +305,11 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 		/* P6.4: skip the cached levels, fold their rights */
 		level = st->level;
 		table = st->table;
-		r.rw = st->rights.rw;
-		r.us = st->rights.us;
-		r.xd = st->rights.xd;
-		nonleaf_rw = r.rw;
-		if (w->nested && st->table_hpa_valid) {
+		acc_and = (st->rights.rw ? MSIM_PTE_RW : 0) |
+			  (st->rights.us ? MSIM_PTE_US : 0);
+		acc_xd = st->rights.xd ? MSIM_PTE_XD : 0;
+		nonleaf_and = acc_and;
+		if (nested && st->table_hpa_valid) {
 			table_hpa_valid = true;
 			table_hpa = st->table_hpa;
 			table_nr = st->rights;
@@ -294,16 +320,15 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 		struct xw_lvl *l = &lv[level];
 		uint64_t idx, rsvd;
 
-		if (w->mode == MSIM_PAGING_PAE && level == 3)
+		if (is_pae && level == 3)
 			idx = (la >> 30) & 3;
 		else
-			idx = (la >> xw_shift(w->mode, level)) & (m32 ? 0x3ff : 0x1ff);
+			idx = (la >> xw_shift(m32, level)) & (m32 ? 0x3ff : 0x1ff);
 		l->ea = table + idx * esz;
 		l->hpa = l->ea;
 		l->used = true;
-		memset(&l->nr, 0, sizeof(l->nr));
 
-		if (w->mode == MSIM_PAGING_PAE && level == 3 &&
+		if (is_pae && level == 3 &&
 		    !w->pdpte_on_demand) {
 			/* P2.12/P2.14: PDPTE registers, no memory reference */
 			e = w->regs->pdpte[idx];
@@ -312,31 +337,33 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 			msim_gmem *mem = w->mem;
 			uint64_t a = l->ea;
 
-			if (w->nested) {
+			if (nested) {
 				if (table_hpa_valid) {
 					l->hpa = table_hpa + idx * esz;
-					l->nr = table_nr;
+					l->n_kind = table_nr.nested;
+					l->n_ept = table_nr.ept;
 					table_hpa_valid = false;
 				} else {
 					struct msim_nx nx;
 
-					rc = msim_nested_xlate(w->nested, w->cpu,
+					rc = msim_nested_xlate(nested, w->cpu,
 							       w->reference, l->ea,
 							       MSIM_WACC_GPT, la,
 							       NULL, res, &nx);
 					if (rc)
 						return rc;
 					l->hpa = nx.hpa;
-					l->nr = nx.rights;
+					l->n_kind = nx.rights.nested;
+					l->n_ept = nx.rights.ept;
 				}
-				if (w->nested->guest_by_hpa) {
-					mem = w->nested->mem;
+				if (nested->guest_by_hpa) {
+					mem = nested->mem;
 					a = l->hpa;
 				}
 			}
 			e = xw_read(mem, a, esz);
 			msim_walk_ref_add(res, l->hpa, level,
-					  (w->mode == MSIM_PAGING_PAE && level == 3)
+					  (is_pae && level == 3)
 						  ? MSIM_REF_PDPTE : MSIM_REF_READ,
 					  w->dim, esz);
 		}
@@ -350,7 +377,7 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 			xw_entry_fault(w, res, la, acc, false, level);
 			return 1;
 		}
-		if (w->mode == MSIM_PAGING_PAE && level == 3) {
+		if (is_pae && level == 3) {
 			/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
 			if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
 				xw_entry_fault(w, res, la, acc, true, level);
@@ -359,24 +386,27 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 			/* P3.2: a PAE PDPTE contributes no rights */
 			leaf = false;
 		} else {
-			rsvd = xw_rsvd(w, level, e, &leaf);
+			rsvd = xw_rsvd(w, m32, level, e, &leaf);
 			if (e & rsvd) {
 				xw_entry_fault(w, res, la, acc, true, level);
 				return 1;
 			}
-			r.rw &= (uint8_t)((e >> 1) & 1);
-			r.us &= (uint8_t)((e >> 2) & 1);
+			acc_and &= e;
 			if (w->nxe)
-				r.xd |= (uint8_t)(e >> 63);
+				acc_xd |= e;
 		}
 		if (w->dim == 0) {
 			res->entries[level].valid = true;
-			res->entries[level].acc = r;
+			msim_rights *ea = &res->entries[level].acc;
+
+			ea->rw = (uint8_t)((acc_and >> 1) & 1);
+			ea->us = (uint8_t)((acc_and >> 2) & 1);
+			ea->xd = (uint8_t)(acc_xd >> 63);
 		}
 		if (leaf)
 			break;
 		if (l->used) {
-			nonleaf_rw &= (uint8_t)((e >> 1) & 1);
+			nonleaf_and &= e;
 			if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
 			    !(e & MSIM_PTE_A)) {
 				/* P5.4 knob: QEMU-style A as you go */
@@ -401,18 +431,22 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 			pa = e & 0xfffff000ULL;
 		}
 	} else {
-		ps = 1ULL << xw_shift(w->mode, level);
+		ps = 1ULL << xw_shift(false, level);
 		pa = e & w->addr_mask & ~(ps - 1);
 	}
 	pa |= la & (ps - 1);
 	out->pat = (uint8_t)(((level == 1 ? (e >> 7) : (e >> 12)) & 1) << 2 |
 			     ((e >> 4) & 1) << 1 | ((e >> 3) & 1));
+	memset(r, 0, sizeof(*r));
+	r->rw = (uint8_t)((acc_and >> 1) & 1);
+	r->us = (uint8_t)((acc_and >> 2) & 1);
+	r->xd = (uint8_t)(acc_xd >> 63);
 	if (w->lma && (w->regs->cr4 & (MSIM_CR4_PKE | MSIM_CR4_PKS)))
-		r.pk = (uint8_t)((e >> 59) & 0xf);
-	r.dirty = (uint8_t)((e >> 6) & 1);
+		r->pk = (uint8_t)((e >> 59) & 0xf);
+	r->dirty = (uint8_t)((e >> 6) & 1);
 	/* P3.12: shadow-stack page = leaf R/W=0, D=1, non-leaf R/W=1 */
-	r.shstk = (uint8_t)(!(e & MSIM_PTE_RW) && (e & MSIM_PTE_D) && nonleaf_rw);
-	out->rights = r;
+	r->shstk = (uint8_t)(!(e & MSIM_PTE_RW) && (e & MSIM_PTE_D) &&
+			     (nonleaf_and & MSIM_PTE_RW));
 	out->gpa = pa;
 	out->pa = pa;
 	out->page_size = ps;
@@ -423,7 +457,7 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 
 	/* P4.1 step 3: rights only after a complete valid walk */
 	{
-		uint32_t ec = msim_rights_check(&r, w->regs, acc);
+		uint32_t ec = msim_rights_check(r, w->regs, acc);
 
 		if (ec) {
 			memset(&res->fault, 0, sizeof(res->fault));
@@ -436,7 +470,7 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 	}
 
 	/* P8.4 (4): final gpa through the second level, before or after A/D */
-	if (w->nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
+	if (nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
 		rc = xw_final_nested(w, pa, la, acc, res, out);
 		if (rc)
 			return rc;
@@ -450,19 +484,29 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 				continue; /* P5.1: PAE PDPTEs have no A flag */
 			if (k == level && (acc & MSIM_WACC_WRITE))
 				bits |= MSIM_PTE_D;
-			rc = xw_update_ad(w, &lv[k], k, bits, la, &r, res);
+			if ((lv[k].val & bits) == bits)
+				continue; /* already set: no locked RMW */
+			rc = xw_update_ad(w, &lv[k], k, bits, la, r, res);
 			if (rc)
 				return rc;
 		}
 		if (acc & MSIM_WACC_WRITE)
-			out->rights.dirty = 1;
+			r->dirty = 1;
 	}
-	if (w->nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
+	if (nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
 		rc = xw_final_nested(w, pa, la, acc, res, out);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
+		msim_walk_result *res, struct msim_xw_out *out)
+{
+	if ((w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5) && !w->nested)
+		return xw_run_t(w, la, acc, res, out, true);
+	return xw_run_t(w, la, acc, res, out, false);
 }
 
 int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
@@ -485,6 +529,7 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
 	msim_walk_result_reset(res);
 	msim_xw_init(&w, cpu, regs, mem, 0);
+	out.rights = &res->rights;
 	res->mode = w.mode;
 	w.nested = opts->nested;
 	w.ad_policy = opts->ad_policy;
@@ -504,8 +549,9 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	}
 	if (w.mode == MSIM_PAGING_NONE) {
 		/* P1.5: LA = (guest-)physical address, full rights */
-		memset(&out, 0, sizeof(out));
-		out.rights.rw = out.rights.us = 1;
+		out.rights->rw = out.rights->us = 1;
+		out.pat = out.leaf_level = out.start_level = 0;
+		out.leaf_addr = out.nested_page_size = 0;
 		out.gpa = out.pa = la;
 		out.page_size = 4096;
 		if (w.nested) {
@@ -522,7 +568,6 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	res->gpa = out.gpa;
 	res->page_size = out.page_size;
 	res->nested_page_size = out.nested_page_size;
-	res->rights = out.rights;
 	res->leaf_level = out.leaf_level;
 	res->start_level = out.start_level;
 	res->pat = out.pat;

@@ -9,6 +9,12 @@
 #include "internal.h"
 #include "mmu_sim/ept.h"
 
+#if defined(__GNUC__)
+#define MSIM_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define MSIM_ALWAYS_INLINE
+#endif
+
 /* Everything one x86-format walk needs; built once per walk (no alloc). */
 struct msim_xw {
 	msim_paging_mode mode;
@@ -71,7 +77,7 @@ struct msim_xw_out {
 	uint64_t page_size;
 	uint64_t nested_page_size;
 	uint64_t leaf_addr; /* address of the leaf entry (w->mem space) */
-	msim_rights rights;
+	msim_rights *rights; /* written in place (caller's storage) */
 	uint8_t leaf_level;
 	uint8_t start_level;
 	uint8_t pat;
