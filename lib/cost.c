@@ -25,7 +25,8 @@ struct pdesc {
 #define G(pfx, f, what)                                                        \
 	P(pfx ".entries", T_U32, f.entries, what ": entries (0 = absent)"),    \
 	P(pfx ".ways", T_U32, f.ways, what ": ways (= entries: fully assoc.)"), \
-	P(pfx ".repl", T_REPL, f.repl, what ": lru | plru | random")
+	P(pfx ".repl", T_REPL, f.repl, what ": lru | plru | random"),        \
+	P(pfx ".xor", T_BOOL, f.xor_index, what ": XOR-folded set index")
 
 static const struct pdesc params[] = {
 	P("cpu.ghz", T_DBL, ghz, "core clock in GHz (cycles -> ns)"),
@@ -67,6 +68,10 @@ static const struct pdesc params[] = {
 	P("cache.llc.ways", T_U32, llc.ways, "LLC ways"),
 	P("cache.llc.lat", T_U32, llc.latency, "LLC load-to-use cycles"),
 	P("mem.lat", T_U32, lat_dram, "DRAM load-to-use cycles"),
+	P("pf.stride", T_BOOL, pf_stride, "stride prefetcher on data linear addresses"),
+	P("pf.max_stride", T_U32, pf_max_stride, "largest stride (bytes) the prefetcher follows"),
+	P("pf.pct", T_U32, pf_pct, "percent of the latency above L1 a covered access pays"),
+	P("pf.lat", T_U32, pf_lat, "cap (cycles) on an access the prefetcher covered"),
 	P("walk.ad_write", T_U32, lat_ad_write, "extra cycles per locked A/D update"),
 	P("virt.nested", T_BOOL, nested, "guest under 2D translation (EPT/NPT) by default"),
 	P("virt.host_page", T_U64, host_page, "host page size backing guest memory in 2D"),

@@ -46,6 +46,8 @@ struct msim_hw {
 	msim_stats *stats;
 	int c[C_COUNT_];
 	bool data_access;
+	uint64_t pf_last;       /* stride prefetcher: last data la, stride */
+	int64_t pf_delta;
 	msim_tlb_ctx hook_tag;  /* tag the nested hooks see during a walk */
 	msim_walk_result walk;  /* scratch, reused: no allocation per access */
 };
@@ -236,6 +238,32 @@ static int do_walk(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 	return 0;
 }
 
+/*
+ * Stride / next-page prefetch (cost.h pf_*): the same linear stride twice
+ * in a row means this access was fetched ahead; it pays only part of its
+ * latency above an L1 hit. Components are scaled alike.
+ */
+static void prefetch_cover(msim_hw *hw, uint64_t la, msim_hw_result *res)
+{
+	int64_t d = (int64_t)(la - hw->pf_last);
+	uint64_t ad = d < 0 ? (uint64_t)-d : (uint64_t)d;
+	uint64_t l1 = hw->cost.l1d.latency, t = res->cycles, nt;
+
+	if (d && d == hw->pf_delta && ad <= hw->cost.pf_max_stride && t > l1) {
+		nt = l1 + ((t - l1) * hw->cost.pf_pct + 50) / 100;
+		if (nt > hw->cost.pf_lat)
+			nt = hw->cost.pf_lat;
+		if (nt < t) {
+			res->cycles_tlb = res->cycles_tlb * nt / t;
+			res->cycles_walk = res->cycles_walk * nt / t;
+			res->cycles_data = nt - res->cycles_tlb - res->cycles_walk;
+			res->cycles = nt;
+		}
+	}
+	hw->pf_delta = d;
+	hw->pf_last = la;
+}
+
 int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		   unsigned access, msim_hw_result *res)
 {
@@ -280,6 +308,8 @@ data:
 	if (hw->data_access)
 		res->cycles_data = price(hw, res->pa, false);
 	res->cycles = res->cycles_tlb + res->cycles_walk + res->cycles_data;
+	if (hw->cost.pf_stride && !fetch)
+		prefetch_cover(hw, la, res);
 out:
 	bump(hw, C_CYC_TLB, res->cycles_tlb);
 	bump(hw, C_CYC_WALK, res->cycles_walk);

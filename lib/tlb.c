@@ -35,6 +35,8 @@ int msim_tarr_init(struct msim_tarr *a, const msim_tlb_geom *g, uint64_t seed)
 	a->sets = g->entries / g->ways;
 	a->ways = g->ways;
 	a->set_mask = a->sets - 1;
+	a->set_bits = (unsigned)__builtin_ctz(a->sets);
+	a->xor_index = g->xor_index && a->sets > 1;
 	a->repl = g->repl;
 	a->rng = seed;
 	a->e = calloc(g->entries, sizeof(*a->e));
@@ -92,7 +94,7 @@ static unsigned plru_victim(const struct msim_tarr *a, unsigned set)
 struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
 				 const struct msim_ttag *t, bool global)
 {
-	unsigned set = (unsigned)(key >> 7) & a->set_mask;
+	unsigned set = msim_tarr_set(a, key);
 	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
 	unsigned victim = a->ways;
 

@@ -35,7 +35,8 @@ struct msim_tlbe {
 struct msim_tarr {
 	struct msim_tlbe *e; /* sets * ways entries, set-major */
 	uint64_t *plru;      /* per-set tree bits (PLRU only) */
-	unsigned sets, ways, set_mask;
+	unsigned sets, ways, set_mask, set_bits;
+	bool xor_index;
 	msim_repl repl;
 	uint64_t tick;
 	uint64_t rng;
@@ -47,6 +48,15 @@ struct msim_ttag {
 	uint16_t pcid, vpid;
 	bool pge;
 };
+
+static inline unsigned msim_tarr_set(const struct msim_tarr *a, uint64_t key)
+{
+	uint64_t tag = key >> 7;
+
+	if (a->xor_index)
+		tag ^= tag >> a->set_bits;
+	return (unsigned)tag & a->set_mask;
+}
 
 static inline uint64_t msim_tkey(uint64_t addr, unsigned shift)
 {
@@ -74,7 +84,7 @@ static inline struct msim_tlbe *msim_tarr_find(struct msim_tarr *a,
 					       uint64_t key,
 					       const struct msim_ttag *t)
 {
-	unsigned set = (unsigned)(key >> 7) & a->set_mask;
+	unsigned set = msim_tarr_set(a, key);
 	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
 
 	for (unsigned w = 0; w < a->ways; w++) {

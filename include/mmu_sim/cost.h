@@ -56,6 +56,14 @@ typedef struct msim_cost_params {
 	msim_cache_level l1d, l2, llc;
 	unsigned lat_dram;        /**< load-to-use cycles from DRAM */
 	unsigned lat_ad_write;    /**< extra cycles per locked A/D update */
+	/* prefetch: a data linear-address stride seen twice in a row means
+	 * the next page's translation and line were fetched ahead (next-page
+	 * and stride prefetchers): the access then costs
+	 * min(L1 + pf_pct% of (cost - L1), pf_lat) */
+	bool pf_stride;
+	unsigned pf_max_stride;   /**< largest |stride| in bytes followed */
+	unsigned pf_pct;          /**< share of the latency above L1 still paid */
+	unsigned pf_lat;          /**< cap on a covered access, cycles */
 	/* 2D translation */
 	bool nested;              /**< preset describes a guest under EPT/NPT */
 	uint64_t host_page;       /**< host page size backing guest memory (2D) */

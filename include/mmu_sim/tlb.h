@@ -49,6 +49,10 @@ typedef struct msim_tlb_geom {
 	unsigned entries; /**< total entries (sets * ways) */
 	unsigned ways;    /**< associativity; = entries for fully associative */
 	msim_repl repl;
+	/** set index = tag[s-1:0] XOR tag[2s-1:s] (s = log2 sets): the
+	 * hashed STLB index of Intel cores (P9.1 "XOR-7 index"); else the
+	 * low tag bits */
+	bool xor_index;
 } msim_tlb_geom;
 
 /** Page-size classes used to index the per-size L1 arrays. */
@@ -82,20 +86,23 @@ typedef struct msim_tlb_config {
  * PSC 32/4 PDE, 4/4 PDPTE, 2/2 PML4E, 2/2 PML5E; NTLB 32/4; nested PSC
  * 16/4 per level. Presets in cost.h carry the cited per-CPU values.
  */
+/** An LRU, low-bits-indexed geometry (initialiser helper). */
+#define MSIM_TLB_GEOM(e, w) { (e), (w), MSIM_REPL_LRU, false }
+
 #define MSIM_TLB_CONFIG_INIT                                                   \
-	{ .l1d = { { 64, 4, MSIM_REPL_LRU }, { 32, 4, MSIM_REPL_LRU },         \
-		   { 4, 4, MSIM_REPL_LRU } },                                  \
-	  .l1i = { { 128, 8, MSIM_REPL_LRU }, { 8, 8, MSIM_REPL_LRU },         \
-		   { 0, 0, MSIM_REPL_LRU } },                                  \
-	  .stlb = { 1536, 12, MSIM_REPL_LRU }, .stlb_2m = true,                \
-	  .stlb_1g = { 16, 4, MSIM_REPL_LRU },                                 \
-	  .psc = { { 0, 0, 0 }, { 0, 0, 0 }, { 32, 4, MSIM_REPL_LRU },         \
-		   { 4, 4, MSIM_REPL_LRU }, { 2, 2, MSIM_REPL_LRU },           \
-		   { 2, 2, MSIM_REPL_LRU } },                                  \
-	  .ntlb = { 32, 4, MSIM_REPL_LRU },                                    \
-	  .npsc = { { 0, 0, 0 }, { 0, 0, 0 }, { 16, 4, MSIM_REPL_LRU },        \
-		    { 16, 4, MSIM_REPL_LRU }, { 16, 4, MSIM_REPL_LRU },        \
-		    { 16, 4, MSIM_REPL_LRU } },                                \
+	{ .l1d = { MSIM_TLB_GEOM(64, 4), MSIM_TLB_GEOM(32, 4),                 \
+		   MSIM_TLB_GEOM(4, 4) },                                      \
+	  .l1i = { MSIM_TLB_GEOM(128, 8), MSIM_TLB_GEOM(8, 8),                 \
+		   MSIM_TLB_GEOM(0, 0) },                                      \
+	  .stlb = MSIM_TLB_GEOM(1536, 12), .stlb_2m = true,                    \
+	  .stlb_1g = MSIM_TLB_GEOM(16, 4),                                     \
+	  .psc = { MSIM_TLB_GEOM(0, 0), MSIM_TLB_GEOM(0, 0),                   \
+		   MSIM_TLB_GEOM(32, 4), MSIM_TLB_GEOM(4, 4),                  \
+		   MSIM_TLB_GEOM(2, 2), MSIM_TLB_GEOM(2, 2) },                 \
+	  .ntlb = MSIM_TLB_GEOM(32, 4),                                        \
+	  .npsc = { MSIM_TLB_GEOM(0, 0), MSIM_TLB_GEOM(0, 0),                  \
+		    MSIM_TLB_GEOM(16, 4), MSIM_TLB_GEOM(16, 4),                \
+		    MSIM_TLB_GEOM(16, 4), MSIM_TLB_GEOM(16, 4) },              \
 	  .eager = false, .seed = 1 }
 
 /**

@@ -1,0 +1,228 @@
+/*
+ * Calibration: the cycle model's pointer-chase prediction against every
+ * committed real-hardware measurement (traces/hw/probe-*.csv, written by
+ * bench/probe.c). Per series (page size x order):
+ *  - knees at the same N: every step of >= 30 % between neighbouring
+ *    points (grid: 4 points per doubling of N) in the measurement has one
+ *    in the prediction within KNEE_SLACK grid steps, and vice versa;
+ *  - mean absolute error of latency normalised to the smallest-N latency
+ *    <= 10 % over all points of the file, and <= 15 % per series.
+ * The preset is named in the CSV ("# preset=<name>").
+ * SPDX-License-Identifier: MIT
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu_sim/cost.h"
+
+#define MAXPTS 128
+#define KNEE_SLACK 1 /* grid steps a knee may move */
+
+struct series {
+	char ps[8], order[8];
+	unsigned n;
+	uint64_t pages[MAXPTS];
+	double meas[MAXPTS], sim[MAXPTS];
+};
+
+struct csv {
+	char preset[64];
+	struct series s[8];
+	unsigned ns;
+};
+
+static struct series *series_of(struct csv *c, const char *ps,
+				const char *order)
+{
+	for (unsigned i = 0; i < c->ns; i++)
+		if (!strcmp(c->s[i].ps, ps) && !strcmp(c->s[i].order, order))
+			return &c->s[i];
+	cr_assert_lt(c->ns, 8);
+	struct series *s = &c->s[c->ns++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->ps, sizeof(s->ps), "%s", ps);
+	snprintf(s->order, sizeof(s->order), "%s", order);
+	return s;
+}
+
+static void load(const char *path, struct csv *c)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	memset(c, 0, sizeof(*c));
+	while (fgets(line, sizeof(line), f)) {
+		char ps[8], order[8], huge[16];
+		unsigned long long pages, acc;
+		double ns, tsc;
+
+		if (sscanf(line, "# preset=%63s", c->preset) == 1)
+			continue;
+		if (sscanf(line, "%7[^,],%7[^,],%llu,%llu,%lf,%lf,%15s", ps, order,
+			   &pages, &acc, &ns, &tsc, huge) != 7)
+			continue;
+		struct series *s = series_of(c, ps, order);
+		cr_assert_lt(s->n, MAXPTS);
+		s->pages[s->n] = pages;
+		s->meas[s->n++] = ns;
+	}
+	fclose(f);
+	cr_assert_str_neq(c->preset, "", "%s: no '# preset=' line", path);
+}
+
+static void predict(const msim_cost_params *p, struct series *s)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		msim_chase_opts o = MSIM_CHASE_OPTS_INIT;
+		double cyc, ns;
+
+		o.pages = s->pages[i];
+		o.random = !strcmp(s->order, "random");
+		o.page_size = !strcmp(s->ps, "2m") ? (2ULL << 20) : 4096;
+		o.accesses = 20000;
+		o.seed = 12345;
+		cr_assert_eq(msim_chase_predict(p, &o, &cyc, &ns), 0, "%s",
+			     msim_last_error());
+		s->sim[i] = ns;
+	}
+}
+
+/*
+ * Knees: indices where latency steps up by >= KNEE_RATIO from the previous
+ * point; a run of steep points is one knee (its first index).
+ */
+#define KNEE_RATIO 1.3
+
+static unsigned knees(const double *v, unsigned n, int *out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 1; i < n; i++)
+		if (v[i] / v[i - 1] >= KNEE_RATIO &&
+		    !(i >= 2 && v[i - 1] / v[i - 2] >= KNEE_RATIO))
+			out[k++] = (int)i;
+	return k;
+}
+
+static bool near(const int *set, unsigned n, int i)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (abs(set[k] - i) <= KNEE_SLACK)
+			return true;
+	return false;
+}
+
+static void check_file(const char *path, double *total_err, unsigned *total_n)
+{
+	struct csv c;
+	msim_cost_params p;
+
+	load(path, &c);
+	cr_assert_eq(msim_cost_preset(c.preset, &p), 0, "%s", msim_last_error());
+	for (unsigned k = 0; k < c.ns; k++) {
+		struct series *s = &c.s[k];
+		double err = 0;
+
+		cr_assert_gt(s->n, 8, "%s %s %s: too few points", path, s->ps,
+			     s->order);
+		predict(&p, s);
+		for (unsigned i = 0; i < s->n; i++) {
+			double m = s->meas[i] / s->meas[0];
+			double v = s->sim[i] / s->sim[0];
+			err += fabs(v - m) / m;
+		}
+		cr_log_info("%s %s/%s: MAE %.3f over %u points", path, s->ps,
+			    s->order, err / s->n, s->n);
+		cr_expect_leq(err / s->n, 0.15, "%s %s/%s: MAE %.3f", path,
+			      s->ps, s->order, err / s->n);
+		*total_err += err;
+		*total_n += s->n;
+		/* knees (L1 TLB, L1D, STLB, L2, LLC reach) at the same N */
+		int km[MAXPTS], ks[MAXPTS];
+		unsigned nkm = knees(s->meas, s->n, km);
+		unsigned nks = knees(s->sim, s->n, ks);
+		for (unsigned i = 0; i < nkm; i++)
+			cr_expect(near(ks, nks, km[i]),
+				  "%s %s/%s: measured knee at N=%llu has no simulated knee",
+				  path, s->ps, s->order,
+				  (unsigned long long)s->pages[km[i]]);
+		for (unsigned i = 0; i < nks; i++)
+			cr_expect(near(km, nkm, ks[i]),
+				  "%s %s/%s: simulated knee at N=%llu not measured",
+				  path, s->ps, s->order,
+				  (unsigned long long)s->pages[ks[i]]);
+		cr_log_info("%s %s/%s: %u measured / %u simulated knees", path,
+			    s->ps, s->order, nkm, nks);
+	}
+}
+
+Test(calib, P9_2_chase_prediction_matches_every_measurement, .timeout = 300)
+{
+	char dir[512], path[1024];
+	DIR *d;
+	struct dirent *e;
+	double err = 0;
+	unsigned n = 0, files = 0;
+
+	snprintf(dir, sizeof(dir), "%s/traces/hw", MSIM_SOURCE_DIR);
+	d = opendir(dir);
+	cr_assert_not_null(d, "no %s", dir);
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (strncmp(e->d_name, "probe-", 6) || l < 4 ||
+		    strcmp(e->d_name + l - 4, ".csv"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		check_file(path, &err, &n);
+		files++;
+	}
+	closedir(d);
+	cr_assert_gt(files, 0, "no probe-*.csv under %s", dir);
+	cr_log_info("overall MAE %.3f over %u points", err / n, n);
+	cr_assert_leq(err / n, 0.10, "overall MAE %.3f", err / n);
+}
+
+/* The prediction is deterministic and monotone in the obvious cases. */
+Test(calib, chase_predict_deterministic_and_l1_hit_floor)
+{
+	msim_cost_params p;
+	msim_chase_opts o = MSIM_CHASE_OPTS_INIT;
+	double c1, n1, c2, n2;
+
+	cr_assert_eq(msim_cost_preset("skylake-sp", &p), 0);
+	o.pages = 8;
+	o.accesses = 1000;
+	cr_assert_eq(msim_chase_predict(&p, &o, &c1, &n1), 0);
+	cr_assert_eq(msim_chase_predict(&p, &o, &c2, &n2), 0);
+	cr_assert_eq(c1, c2);
+	/* 8 pages: every access hits the L1 DTLB and the L1D */
+	cr_assert_float_eq(c1, (double)p.l1d.latency, 1e-9);
+	cr_assert_float_eq(n1, p.l1d.latency / p.ghz, 1e-9);
+}
+
+Test(calib, chase_order_is_a_cycle_matching_probe)
+{
+	msim_chase_opts o = MSIM_CHASE_OPTS_INIT;
+	uint64_t order[100];
+	bool seen[100] = { false };
+
+	o.pages = 100;
+	o.seed = 12345;
+	msim_chase_order(&o, order);
+	for (int i = 0; i < 100; i++) {
+		cr_assert_lt(order[i], 100);
+		cr_assert(!seen[order[i]]);
+		seen[order[i]] = true;
+	}
+	/* line page%64 inside the page (bench/probe.c layout) */
+	cr_assert_eq(msim_chase_va(&o, 65) & 0xfff, 64u);
+	o.random = false;
+	msim_chase_order(&o, order);
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(order[i], (uint64_t)i);
+}
