@@ -25,13 +25,12 @@ static const char *const counter_descs[KC__COUNT] = {
 #define CR0_TS (1ULL << 3)
 #define CR3_NOFLUSH (1ULL << 63)
 
-void kvm_observe(struct msim_kvm *kvm, unsigned kind, unsigned how,
-		 uint64_t gfn, uint32_t role)
+void kvm_observe_slow(struct msim_kvm *kvm, unsigned kind, unsigned how,
+		      uint64_t gfn, uint32_t role)
 {
 	msim_kvm_obs o = { kind, how, gfn, role };
 
-	if (kvm->env.observe)
-		kvm->env.observe(kvm->env.ctx, kvm->cur_vcpu, &o);
+	kvm->env.observe(kvm->env.ctx, kvm->cur_vcpu, &o);
 }
 
 uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name)
@@ -193,17 +192,44 @@ void kvm_init_mmu(struct msim_kvm_vcpu *v)
 	struct kvm_mmu *mmu = &v->root_mmu;
 	msim_kvm_cpu_role cpu;
 	msim_kvm_role root;
-	uint64_t cpu_u64;
+	uint64_t cpu_u64, key;
 	uint32_t root_w;
 
 	kvm_count(kvm, KC_CY_RESET, kvm->cost.reset);
 	if (v->nested_walk)
 		return; /* init_kvm_nested_mmu: only the walker changes */
-	msim_kvm_calc_cpu_role(v->cr0, v->cr4, v->efer, v->smm, v->guest_mode,
-			       &cpu);
-	msim_kvm_calc_root_role(&kvm->o, &cpu, &root);
-	cpu_u64 = msim_kvm_cpu_role_u64(&cpu, kvm->o.kernel);
-	root_w = msim_kvm_role_word(&root, kvm->o.kernel);
+	/* same role-relevant inputs as last time: both roles unchanged */
+	key = ((v->cr0 & (MSIM_CR0_PG | MSIM_CR0_WP)) >> 16) ^
+	      ((v->cr4 & (MSIM_CR4_PSE | MSIM_CR4_PAE | MSIM_CR4_LA57 |
+			  MSIM_CR4_SMEP | MSIM_CR4_SMAP | MSIM_CR4_PKE)) << 16) ^
+	      ((v->efer & (MSIM_EFER_LMA | MSIM_EFER_NXE)) << 40) ^
+	      ((uint64_t)v->smm << 62) ^ ((uint64_t)v->guest_mode << 63) ^
+	      (1ULL << 61); /* never 0: 0 marks an empty cache slot */
+	if (mmu->role_valid && mmu->role_key == key)
+		return;
+	mmu->role_key = key;
+	if (mmu->rc[0].key == key || mmu->rc[1].key == key) {
+		/* WP toggles etc. alternate between two role pairs */
+		unsigned i = mmu->rc[1].key == key;
+
+		cpu = mmu->rc[i].cpu;
+		cpu_u64 = mmu->rc[i].cpu_u64;
+		root = mmu->rc[i].root_f;
+		root_w = mmu->rc[i].root_w;
+	} else {
+		unsigned i = mmu->rc_next++ & 1;
+
+		msim_kvm_calc_cpu_role(v->cr0, v->cr4, v->efer, v->smm,
+				       v->guest_mode, &cpu);
+		msim_kvm_calc_root_role(&kvm->o, &cpu, &root);
+		cpu_u64 = msim_kvm_cpu_role_u64(&cpu, kvm->o.kernel);
+		root_w = msim_kvm_role_word(&root, kvm->o.kernel);
+		mmu->rc[i].key = key;
+		mmu->rc[i].cpu = cpu;
+		mmu->rc[i].cpu_u64 = cpu_u64;
+		mmu->rc[i].root_f = root;
+		mmu->rc[i].root_w = root_w;
+	}
 	if (mmu->role_valid && mmu->cpu_role_u64 == cpu_u64 &&
 	    mmu->root_role == root_w)
 		return;
@@ -804,6 +830,7 @@ void msim_kvm_on_cpuid(msim_kvm_vcpu *v)
 	/* R3.28: force re-init of every MMU, then reset */
 	v->root_mmu.role_valid = false;
 	v->guest_mmu.role_valid = false;
+	memset(v->root_mmu.rc, 0, sizeof(v->root_mmu.rc));
 	kvm_mmu_reset_context(v, RC_CPUID | RC_MUST_UNLOAD);
 }
 

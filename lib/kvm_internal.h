@@ -133,6 +133,15 @@ struct kvm_mmu {
 	msim_kvm_role root_role_f;
 	uint32_t root_role;
 	bool role_valid;       /* false: force re-init (R3.28) */
+	uint64_t role_key;     /* inputs of the last role computation */
+	struct {               /* the two last computed role pairs */
+		uint64_t key;      /* 0 = empty */
+		msim_kvm_cpu_role cpu;
+		uint64_t cpu_u64;
+		msim_kvm_role root_f;
+		uint32_t root_w;
+	} rc[2];
+	unsigned rc_next;
 	bool is_guest_mmu;
 	struct kvm_root root;
 	struct kvm_root prev[MSIM_KVM_MAX_PREV_ROOTS];
@@ -193,8 +202,14 @@ static inline void kvm_count(struct msim_kvm *kvm, enum kvm_counter c,
 	if (kvm->stats && kvm->sidx[c] >= 0)
 		msim_stats_add(kvm->stats, kvm->sidx[c], n);
 }
-void kvm_observe(struct msim_kvm *kvm, unsigned kind, unsigned how,
-		 uint64_t gfn, uint32_t role);
+void kvm_observe_slow(struct msim_kvm *kvm, unsigned kind, unsigned how,
+		      uint64_t gfn, uint32_t role);
+static inline void kvm_observe(struct msim_kvm *kvm, unsigned kind,
+			       unsigned how, uint64_t gfn, uint32_t role)
+{
+	if (kvm->env.observe)
+		kvm_observe_slow(kvm, kind, how, gfn, role);
+}
 
 static inline bool kvm_tdp(const struct msim_kvm *kvm)
 {

@@ -183,15 +183,18 @@ void kvm_mmu_unload(struct msim_kvm_vcpu *v)
 /* mmu_alloc_root: get_shadow_page + root_count++ (R4.4) */
 static struct kvm_sp *alloc_shadow_root(struct msim_kvm *kvm, uint64_t gfn,
 					const msim_kvm_role *base,
-					unsigned quadrant, unsigned level)
+					unsigned quadrant, unsigned level,
+					uint32_t word)
 {
 	msim_kvm_role r = *base;
+	bool word_ok = level == base->level && quadrant == base->quadrant;
 	struct kvm_sp *sp;
 	bool created;
 
 	r.level = (uint8_t)level;
 	r.quadrant = (uint8_t)quadrant;
-	sp = kvm_get_shadow_page(kvm, gfn, msim_kvm_role_word(&r, kvm->o.kernel),
+	sp = kvm_get_shadow_page(kvm, gfn, word_ok ? word :
+				 msim_kvm_role_word(&r, kvm->o.kernel),
 				 &r, &created);
 	if (!sp)
 		return NULL;
@@ -226,7 +229,7 @@ static int alloc_special_root(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu)
 			gfn = (v->cr3 & MSIM_GENMASK(31, 12)) >> 12;
 			quadrant = i;
 		}
-		s->pae[i] = alloc_shadow_root(kvm, gfn, rr, quadrant, 2);
+		s->pae[i] = alloc_shadow_root(kvm, gfn, rr, quadrant, 2, mmu->root_role);
 		if (!s->pae[i])
 			return MSIM_ENOMEM;
 	}
@@ -248,18 +251,18 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v)
 		/* nested EPT: shadow of EPT12, keyed by the EPTP12 frame */
 		uint64_t gfn = (v->eptp12 & MSIM_GENMASK(51, 12)) >> 12;
 
-		mmu->root.sp = alloc_shadow_root(kvm, gfn, rr, 0, rr->level);
+		mmu->root.sp = alloc_shadow_root(kvm, gfn, rr, 0, rr->level, mmu->root_role);
 		mmu->root.pgd = v->eptp12;
 	} else if (kvm->o.mmu == MSIM_KVM_MMU_TDP_MMU) {
 		mmu->root.sp = kvm_tdp_mmu_alloc_root(v, mmu);
 		mmu->root.pgd = 0;
 	} else if (kvm->o.mmu == MSIM_KVM_MMU_LEGACY_TDP) {
-		mmu->root.sp = alloc_shadow_root(kvm, 0, rr, 0, rr->level);
+		mmu->root.sp = alloc_shadow_root(kvm, 0, rr, 0, rr->level, mmu->root_role);
 		mmu->root.pgd = 0;
 	} else if (rr->level >= 4) {
 		uint64_t gfn = (v->cr3 & MSIM_GENMASK(51, 12)) >> 12;
 
-		mmu->root.sp = alloc_shadow_root(kvm, gfn, rr, 0, rr->level);
+		mmu->root.sp = alloc_shadow_root(kvm, gfn, rr, 0, rr->level, mmu->root_role);
 		mmu->root.pgd = v->cr3;
 	} else {
 		int rc = alloc_special_root(v, mmu);

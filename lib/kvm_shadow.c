@@ -273,6 +273,8 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 /* R4.10 kvm_mmu_commit_zap_page: one remote flush for the whole batch */
 void kvm_commit_zap(struct msim_kvm *kvm)
 {
+	if (msim_likely(!kvm->zap_list_flush && !kvm->nzap))
+		return;
 	if (kvm->zap_list_flush) {
 		kvm->zap_list_flush = false;
 		kvm_flush_remote_tlbs(kvm);
