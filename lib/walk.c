@@ -397,11 +397,10 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		}
 		if (w->dim == 0) {
 			res->entries[level].valid = true;
-			msim_rights *ea = &res->entries[level].acc;
-
-			ea->rw = (uint8_t)((acc_and >> 1) & 1);
-			ea->us = (uint8_t)((acc_and >> 2) & 1);
-			ea->xd = (uint8_t)(acc_xd >> 63);
+			res->entries[level].acc = (msim_rights){
+				.rw = (uint8_t)((acc_and >> 1) & 1),
+				.us = (uint8_t)((acc_and >> 2) & 1),
+				.xd = (uint8_t)(acc_xd >> 63) };
 		}
 		if (leaf)
 			break;

@@ -52,14 +52,13 @@ static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
 		res->nad_writes++;
 	else
 		res->nreads++;
-	if (res->nrefs < MSIM_WALK_MAX_REFS) {
-		msim_walk_ref *r = &res->refs[res->nrefs];
-		r->addr = addr;
-		r->level = (uint8_t)level;
-		r->kind = (uint8_t)kind;
-		r->dim = (uint8_t)dim;
-		r->size = (uint8_t)size;
-	}
+	/* one aggregate store: separate uint8_t stores would alias
+	 * everything and force the walker to reload its state */
+	if (res->nrefs < MSIM_WALK_MAX_REFS)
+		res->refs[res->nrefs] = (msim_walk_ref){
+			.addr = addr, .level = (uint8_t)level,
+			.kind = (uint8_t)kind, .dim = (uint8_t)dim,
+			.size = (uint8_t)size };
 	res->nrefs++;
 }
 
