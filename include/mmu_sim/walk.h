@@ -269,7 +269,12 @@ typedef struct msim_walk_result {
 	uint8_t start_level;   /**< level the guest walk started at */
 	uint8_t pat;           /**< PAT index 4*PAT+2*PCD+PWT of the leaf (P2.16) */
 	uint64_t leaf_gpa;     /**< address of the leaf entry (for D updates) */
-	/** guest entries by level (index = level); valid ones feed the PWC */
+	/**
+	 * Guest entries by level (index = level); valid ones feed the PWC.
+	 * gpa/hpa/value are written for every level the walk read (incl. a
+	 * failing one: fault.level with fault.dim 0); other levels keep
+	 * unspecified old contents -- only `valid` is reset per walk.
+	 */
 	msim_walk_entry entries[MSIM_WALK_MAX_LEVELS];
 	unsigned nrefs;        /**< number of refs[] used */
 	unsigned nreads;       /**< reads among them (guest + nested) */
