@@ -1,6 +1,7 @@
 /*
  * Data-cache hierarchy: L1D, L2, LLC, each set-associative with true LRU,
- * physically indexed, inclusive fill. One instance is shared by a vCPU's
+ * physically indexed (the LLC through a hash of the upper address bits,
+ * as Intel's slice hash spreads pages over sets), inclusive fill. One instance is shared by a vCPU's
  * data accesses and its page-walk references, so walks and data compete
  * for the same lines (P8.7 last bullet).
  * SPDX-License-Identifier: MIT
@@ -17,6 +18,7 @@ struct clevel {
 	uint64_t sets, set_mask; /* set_mask valid when sets is a power of 2 */
 	unsigned ways, latency;
 	bool pow2;
+	bool hash; /* LLC: slice/set hash of the upper address bits */
 };
 
 struct msim_cache {
@@ -77,6 +79,7 @@ int msim_cache_create(msim_cache **out, const msim_cost_params *p)
 			msim_cache_free(c);
 			return rc;
 		}
+		c->lv[c->nlv].hash = i == 2;
 		c->nlv++;
 	}
 	*out = c;
@@ -86,7 +89,12 @@ int msim_cache_create(msim_cache **out, const msim_cost_params *p)
 /* Look `ln` up in one level; on a miss install it over the LRU way. */
 static bool level_access(struct clevel *l, uint64_t ln, uint64_t tick)
 {
-	uint64_t set = l->pow2 ? (ln & l->set_mask) : (ln % l->sets);
+	uint64_t x = ln;
+	uint64_t set;
+
+	if (l->hash) /* fold upper bits in, like the LLC slice hash */
+		x ^= (ln >> 11) ^ (ln >> 17) ^ (ln >> 23);
+	set = l->pow2 ? (x & l->set_mask) : (x % l->sets);
 	uint64_t *tag = l->tag + set * l->ways;
 	uint64_t *st = l->stamp + set * l->ways;
 	unsigned victim = 0;

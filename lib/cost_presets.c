@@ -205,8 +205,8 @@ static void this_machine(msim_cost_params *p)
 	p->l2 = (msim_cache_level){ 2 << 20, 16, 16 };    /* [M] */
 	/* [M] the 260 MB LLC the guest reports is shared with other tenants:
 	 * latency jumps at ~170K pages (~11 MB of data lines + table lines);
-	 * 20 MB / 90 cycles fits the 16K..155K-page rise best */
-	p->llc = (msim_cache_level){ 20ULL << 20, 20, 90 };
+	 * a 14.5 MB, highly associative share (sharp cliff) fits it */
+	p->llc = (msim_cache_level){ 58ULL * 4096 * 64, 58, 90 };
 	p->lat_dram = 340;  /* [M] fitted: ~205 ns plateau at 512K pages */
 	/* [M] the STLB knee is gradual (1722..2896 pages): random-like
 	 * replacement, not true LRU */
