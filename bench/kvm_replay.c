@@ -11,6 +11,7 @@
  * checks of the real machine are not part of this measurement).
  *
  * Output (stdout): CSV workload,policy,events,seconds,mevents_per_s
+ * (seconds: best of 5 trials).
  * Usage: bench_kvm_replay [reps [policy-index]]   (default 100 reps)
  * SPDX-License-Identifier: MIT
  */
@@ -72,8 +73,8 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void replay(const msim_event *ev, size_t n, unsigned long reps,
-		   const char *policy, const char *wl)
+static double replay_once(const msim_event *ev, size_t n, unsigned long reps,
+			  const char *policy)
 {
 	msim_kvm_opts o = MSIM_KVM_OPTS_INIT;
 	msim_gmem *mem;
@@ -122,10 +123,26 @@ static void replay(const msim_event *ev, size_t n, unsigned long reps,
 		}
 	}
 	t = now() - t0;
-	printf("%s,%s,%zu,%.4f,%.2f\n", wl, policy, n * reps, t,
-	       n * reps / t / 1e6);
 	msim_kvm_free(kvm);
 	msim_gmem_free(mem);
+	return t;
+}
+
+/* best of TRIALS runs: the least disturbed by other work on the host */
+#define TRIALS 5
+static void replay(const msim_event *ev, size_t n, unsigned long reps,
+		   const char *policy, const char *wl)
+{
+	double best = 1e30;
+
+	for (int i = 0; i < TRIALS; i++) {
+		double t = replay_once(ev, n, reps, policy);
+
+		if (t < best)
+			best = t;
+	}
+	printf("%s,%s,%zu,%.4f,%.2f\n", wl, policy, n * reps, best,
+	       n * reps / best / 1e6);
 }
 
 int main(int argc, char **argv)

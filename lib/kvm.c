@@ -266,7 +266,6 @@ static void hw_flush(struct msim_kvm_vcpu *v, msim_kvm_tlb_op op,
 		     uint64_t eptp, uint16_t vpid, uint64_t gva)
 {
 	struct msim_kvm *kvm = v->kvm;
-	msim_kvm_tlb_req r = { op, eptp, vpid, gva };
 	static const enum kvm_counter c[] = {
 		[MSIM_KVM_TLB_INVEPT_SINGLE] = KC_INVEPT_SINGLE,
 		[MSIM_KVM_TLB_INVEPT_ALL] = KC_INVEPT_ALL,
@@ -276,21 +275,23 @@ static void hw_flush(struct msim_kvm_vcpu *v, msim_kvm_tlb_op op,
 		[MSIM_KVM_TLB_ASID] = KC_INVVPID_SINGLE,
 		[MSIM_KVM_TLB_ASID_ALL] = KC_INVVPID_ALL,
 	};
+	uint64_t cy;
 
-	const uint64_t cy[] = {
-		[MSIM_KVM_TLB_INVEPT_SINGLE] = kvm->cost.invept_single,
-		[MSIM_KVM_TLB_INVEPT_ALL] = kvm->cost.invept_all,
-		[MSIM_KVM_TLB_INVVPID_SINGLE] = kvm->cost.invvpid_single,
-		[MSIM_KVM_TLB_INVVPID_ADDR] = kvm->cost.invvpid_addr,
-		[MSIM_KVM_TLB_INVVPID_ALL] = kvm->cost.invvpid_all,
-		[MSIM_KVM_TLB_ASID] = kvm->cost.invvpid_single,
-		[MSIM_KVM_TLB_ASID_ALL] = kvm->cost.invvpid_all,
-	};
-
+	switch (op) {
+	case MSIM_KVM_TLB_INVEPT_SINGLE: cy = kvm->cost.invept_single; break;
+	case MSIM_KVM_TLB_INVEPT_ALL: cy = kvm->cost.invept_all; break;
+	case MSIM_KVM_TLB_INVVPID_ADDR: cy = kvm->cost.invvpid_addr; break;
+	case MSIM_KVM_TLB_INVVPID_ALL:
+	case MSIM_KVM_TLB_ASID_ALL: cy = kvm->cost.invvpid_all; break;
+	default: cy = kvm->cost.invvpid_single; break;
+	}
 	kvm_count(kvm, c[op], 1);
-	kvm_count(kvm, KC_CY_FLUSH, cy[op]);
-	if (kvm->env.tlb)
+	kvm_count(kvm, KC_CY_FLUSH, cy);
+	if (kvm->env.tlb) {
+		msim_kvm_tlb_req r = { op, eptp, vpid, gva };
+
 		kvm->env.tlb(kvm->env.ctx, v->id, &r);
+	}
 }
 
 static bool svm(const struct msim_kvm *kvm)

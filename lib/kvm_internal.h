@@ -174,7 +174,6 @@ struct msim_kvm {
 	msim_kvm_opts o;
 	unsigned nr_vcpus;
 	struct msim_kvm_vcpu *vcpus;
-	struct kvm_sp *hash[KVM_NR_BUCKETS];
 	struct kvm_sp active;  /* list head: anext = newest */
 	uint64_t n_used, n_max;
 	struct kvm_sp *tdp_roots;
@@ -192,6 +191,7 @@ struct msim_kvm {
 	msim_kvm_env env;
 	msim_gmem *gmem;
 	unsigned cur_vcpu;     /* vCPU whose action is being modelled */
+	struct kvm_sp *hash[KVM_NR_BUCKETS]; /* last: keeps hot fields close */
 };
 
 /* --- counters / observer (kvm.c) */
