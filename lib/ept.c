@@ -52,17 +52,13 @@ bool msim_nested_rights_ok(const msim_rights *r, unsigned acc, bool mbec)
 }
 
 /* P7.6: misconfiguration of a present EPT entry at `level`. */
-static bool ept_misconfig(const msim_cpu_features *cpu, uint64_t e,
-			  unsigned level, bool *leaf)
+static inline bool ept_misconfig(const struct msim_nctx *c, uint64_t e,
+				 unsigned level, bool *leaf)
 {
-	unsigned xwr = e & 7, m = cpu->maxphyaddr;
+	const msim_cpu_features *cpu = c->cpu;
 
 	*leaf = level == 1 || ((level == 2 || level == 3) && (e & MSIM_EPT_PS));
-	if (xwr == 2 || xwr == 6)
-		return true;
-	if (xwr == 4 && !cpu->ept_exec_only)
-		return true;
-	if (m < 52 && (e & MSIM_GENMASK(51, m)))
+	if (((c->bad_xwr >> (e & 7)) & 1) || (e & c->rsvd_hi))
 		return true;
 	if (level >= 4)
 		return (e & MSIM_GENMASK(7, 3)) != 0;
@@ -72,8 +68,8 @@ static bool ept_misconfig(const msim_cpu_features *cpu, uint64_t e,
 		return true;
 	if (level == 2 && (!cpu->ept_2m || (e & MSIM_GENMASK(20, 12))))
 		return true;
-	unsigned mt = (e >> 3) & 7;
-	return mt == 2 || mt == 3 || mt == 7;
+	/* leaf memory types 2, 3 and 7 are reserved */
+	return (0x8cu >> ((e >> 3) & 7)) & 1;
 }
 
 /* EPT violation with the exit qualification of P7.12/P7.13. */
@@ -113,31 +109,28 @@ static void ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
 	res->fault.dim = 1;
 }
 
-static int ept_walk(const msim_nested *n, const msim_cpu_features *cpu,
-		    bool reference, uint64_t gpa, unsigned acc, uint64_t gla,
-		    const msim_rights *la_rights, msim_walk_result *res,
-		    struct msim_nx *out)
+static int ept_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
+		    uint64_t gla, const msim_rights *la_rights,
+		    msim_walk_result *res, struct msim_nx *out)
 {
-	const unsigned levels = msim_eptp_levels(n->eptp);
-	const uint64_t amask = MSIM_GENMASK(cpu->maxphyaddr - 1, 12);
-	const bool ad = n->eptp & MSIM_EPTP_AD;
+	const msim_nested *n = c->n;
+	const msim_cpu_features *cpu = c->cpu;
+	const uint64_t amask = c->amask;
+	const bool ad = c->ad;
 	const bool gpt = acc & MSIM_WACC_GPT, fetch = acc & MSIM_WACC_FETCH;
 	/* P7.8/P7.9/P7.13: guest-PT accesses are reads, or writes with A/D;
 	 * an RMW of a guest entry (A/D update) reports both */
 	const bool want_w = (acc & MSIM_WACC_WRITE) || (gpt && ad);
 	const bool want_r = !fetch && (!(acc & MSIM_WACC_WRITE) || gpt);
 	const bool user_la = la_rights ? la_rights->us : !!(acc & MSIM_WACC_USER);
-	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = n->eptp & amask, e, ps;
-	unsigned perm = 0xf, level = levels, top;
+	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = c->root, e, ps;
+	unsigned perm = 0xf, level = c->levels, top;
 	msim_walk_start st;
 	bool leaf;
 
-	if (!levels)
-		return msim_err(MSIM_EINVAL, "EPTP 0x%llx: bad walk length",
-				(unsigned long long)n->eptp);
-	if (!reference && n->hooks.npsc_lookup &&
+	if (!c->reference && n->hooks.npsc_lookup &&
 	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level &&
-	    st.level <= levels) {
+	    st.level <= c->levels) {
 		level = st.level;
 		table = st.table;
 		if (st.rights.nested == 1)
@@ -157,7 +150,7 @@ static int ept_walk(const msim_nested *n, const msim_cpu_features *cpu,
 				      perm & bits, want_r, want_w, level, res);
 			return 1;
 		}
-		if (ept_misconfig(cpu, e, level, &leaf)) {
+		if (ept_misconfig(c, e, level, &leaf)) {
 			memset(&res->fault, 0, sizeof(res->fault));
 			res->fault.kind = MSIM_FAULT_EPT_MISCONFIG;
 			res->fault.gpa = gpa;
@@ -208,12 +201,12 @@ static int ept_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	return 0;
 }
 
-static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
-		    bool reference, uint64_t gpa, unsigned acc,
+static int npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		    msim_walk_result *res, struct msim_nx *out)
 {
-	msim_paging_regs hr = MSIM_PAGING_REGS_INIT;
-	struct msim_xw w;
+	const msim_nested *n = c->n;
+	const struct msim_xw *w = &c->hw;
+	struct msim_xw ws;
 	struct msim_xw_out xo;
 	msim_rights xr;
 	msim_walk_start st;
@@ -225,23 +218,14 @@ static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
 			  : (acc & (MSIM_WACC_WRITE | MSIM_WACC_FETCH)));
 	int rc;
 
-	/* P7.14: host paging state captured at VMRUN */
-	hr.cr0 = MSIM_CR0_PE | MSIM_CR0_PG | MSIM_CR0_WP;
-	hr.cr4 = n->host_cr4 & (MSIM_CR4_PAE | MSIM_CR4_LA57 | MSIM_CR4_PSE |
-				MSIM_CR4_SMEP);
-	hr.efer = n->host_efer & (MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE);
-	hr.cr3 = n->ncr3;
-	hr.cpl = 3;
-	msim_xw_init(&w, cpu, &hr, n->mem, 1);
 	xo.rights = &xr;
-	if (w.mode == MSIM_PAGING_NONE)
-		return msim_err(MSIM_EINVAL, "NPT: host paging state has paging off");
-	w.pdpte_on_demand = true;
-	w.reference = reference;
-	if (!reference && n->hooks.npsc_lookup &&
-	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level)
-		w.start = &st;
-	rc = msim_xw_run(&w, gpa, a, res, &xo);
+	if (!c->reference && n->hooks.npsc_lookup &&
+	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level) {
+		ws = c->hw;
+		ws.start = &st;
+		w = &ws;
+	}
+	rc = msim_xw_run(w, gpa, a, res, &xo);
 	if (rc < 0)
 		return rc;
 	if (rc) {
@@ -264,17 +248,60 @@ static int npt_walk(const msim_nested *n, const msim_cpu_features *cpu,
 	return 0;
 }
 
-int msim_nested_xlate(const msim_nested *n, const msim_cpu_features *cpu,
-		      bool reference, uint64_t gpa, unsigned acc, uint64_t gla,
-		      const msim_rights *la_rights, msim_walk_result *res,
-		      struct msim_nx *out)
+int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
+		   const msim_cpu_features *cpu, bool reference)
 {
-	if (!reference && n->hooks.ntlb_lookup) {
+	unsigned m = cpu->maxphyaddr;
+
+	c->n = n;
+	c->cpu = cpu;
+	c->reference = reference;
+	if (n->kind == MSIM_NESTED_EPT) {
+		c->levels = msim_eptp_levels(n->eptp);
+		if (!c->levels)
+			return msim_err(MSIM_EINVAL, "EPTP 0x%llx: bad walk length",
+					(unsigned long long)n->eptp);
+		c->amask = MSIM_GENMASK(m - 1, 12);
+		c->root = n->eptp & c->amask;
+		c->rsvd_hi = m < 52 ? MSIM_GENMASK(51, m) : 0;
+		c->ad = n->eptp & MSIM_EPTP_AD;
+		/* P7.6: -w- and -wx always, --x without the capability */
+		c->bad_xwr = (uint8_t)((1u << 2) | (1u << 6) |
+				       (cpu->ept_exec_only ? 0 : 1u << 4));
+		return 0;
+	}
+	if (n->kind != MSIM_NESTED_NPT)
+		return msim_err(MSIM_EINVAL, "nested config: bad kind %d",
+				(int)n->kind);
+	/* P7.14: host paging state captured at VMRUN */
+	c->hregs = (msim_paging_regs)MSIM_PAGING_REGS_INIT;
+	c->hregs.cr0 = MSIM_CR0_PE | MSIM_CR0_PG | MSIM_CR0_WP;
+	c->hregs.cr4 = n->host_cr4 & (MSIM_CR4_PAE | MSIM_CR4_LA57 |
+				      MSIM_CR4_PSE | MSIM_CR4_SMEP);
+	c->hregs.efer = n->host_efer &
+			(MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE);
+	c->hregs.cr3 = n->ncr3;
+	c->hregs.cpl = 3;
+	msim_xw_init(&c->hw, cpu, &c->hregs, n->mem, 1);
+	if (c->hw.mode == MSIM_PAGING_NONE)
+		return msim_err(MSIM_EINVAL, "NPT: host paging state has paging off");
+	c->hw.pdpte_on_demand = true; /* P2.15 applies to the host too */
+	c->hw.reference = reference;
+	return 0;
+}
+
+int msim_nested_xlate(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
+		      uint64_t gla, const msim_rights *la_rights,
+		      msim_walk_result *res, struct msim_nx *out)
+{
+	const msim_nested *n = c->n;
+
+	if (!c->reference && n->hooks.ntlb_lookup) {
 		msim_nested_xlat x;
 		unsigned a = acc;
 
 		if ((acc & MSIM_WACC_GPT) &&
-		    (n->kind == MSIM_NESTED_NPT || (n->eptp & MSIM_EPTP_AD)))
+		    (n->kind == MSIM_NESTED_NPT || c->ad))
 			a |= MSIM_WACC_WRITE;
 		if (n->hooks.ntlb_lookup(n->hooks.ctx, gpa, &x)) {
 			msim_rights rr = x.rights;
@@ -290,23 +317,20 @@ int msim_nested_xlate(const msim_nested *n, const msim_cpu_features *cpu,
 		}
 	}
 	if (n->kind == MSIM_NESTED_EPT)
-		return ept_walk(n, cpu, reference, gpa, acc, gla, la_rights,
-				res, out);
-	if (n->kind == MSIM_NESTED_NPT)
-		return npt_walk(n, cpu, reference, gpa, acc, res, out);
-	return msim_err(MSIM_EINVAL, "nested config: bad kind %d", (int)n->kind);
+		return ept_walk(c, gpa, acc, gla, la_rights, res, out);
+	return npt_walk(c, gpa, acc, res, out);
 }
 
-int msim_nested_ad_check(const msim_nested *n, const msim_cpu_features *cpu,
-			 uint64_t gpa, uint64_t gla, const msim_rights *nr,
-			 const msim_rights *la_rights, msim_walk_result *res)
+int msim_nested_ad_check(const struct msim_nctx *c, uint64_t gpa, uint64_t gla,
+			 const msim_rights *nr, const msim_rights *la_rights,
+			 msim_walk_result *res)
 {
 	/* NPT: the entry read was already a user write (P7.16); EPT with
 	 * A/D: already a write (P7.9); unknown rights (PSC start): allow */
-	if (n->kind != MSIM_NESTED_EPT || nr->nested != 1 || (nr->ept & 2))
+	if (c->n->kind != MSIM_NESTED_EPT || nr->nested != 1 || (nr->ept & 2))
 		return 0;
 	/* P7.13: the A/D update is an RMW of the guest entry: RD|WR */
-	ept_violation(n, cpu, gpa, MSIM_WACC_GPT | MSIM_WACC_WRITE, gla,
+	ept_violation(c->n, c->cpu, gpa, MSIM_WACC_GPT | MSIM_WACC_WRITE, gla,
 		      la_rights, nr->ept, true, true, 0, res);
 	return 1;
 }
@@ -315,13 +339,17 @@ int msim_nested_walk(const msim_nested *n, const msim_cpu_features *cpu,
 		     uint64_t gpa, unsigned acc, uint64_t gla,
 		     const msim_rights *la_rights, msim_walk_result *res)
 {
+	struct msim_nctx c;
 	struct msim_nx nx;
 	int rc;
 
 	if (!n || !cpu || !res || !n->mem)
 		return msim_err(MSIM_EINVAL, "msim_nested_walk: NULL argument");
 	msim_walk_result_reset(res);
-	rc = msim_nested_xlate(n, cpu, false, gpa, acc, gla, la_rights, res, &nx);
+	rc = msim_nctx_init(&c, n, cpu, false);
+	if (rc)
+		return rc;
+	rc = msim_nested_xlate(&c, gpa, acc, gla, la_rights, res, &nx);
 	if (rc)
 		return rc < 0 ? rc : 0;
 	res->pa = nx.hpa;

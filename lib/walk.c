@@ -75,6 +75,7 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	/* every field assigned: no memset on the per-walk path */
 	w->pdpte_on_demand = false;
 	w->nested = NULL;
+	w->nctx = NULL;
 	w->ad_policy = MSIM_AD_ON_SUCCESS;
 	w->ad_order = MSIM_AD_AFTER_FINAL;
 	w->no_ad = false;
@@ -240,8 +241,8 @@ static int xw_update_ad(const struct msim_xw *w, const struct xw_lvl *l,
 
 		nr.nested = l->n_kind;
 		nr.ept = l->n_ept;
-		rc = msim_nested_ad_check(w->nested, w->cpu, l->ea, la, &nr,
-					  la_rights, res);
+		rc = msim_nested_ad_check(w->nctx, l->ea, la, &nr, la_rights,
+					  res);
 		if (rc)
 			return rc;
 	}
@@ -257,9 +258,8 @@ static int xw_final_nested(const struct msim_xw *w, uint64_t gpa,
 			   struct msim_xw_out *out)
 {
 	struct msim_nx nx;
-	int rc = msim_nested_xlate(w->nested, w->cpu, w->reference, gpa,
-				   acc & ~(unsigned)MSIM_WACC_GPT, la,
-				   out->rights, res, &nx);
+	int rc = msim_nested_xlate(w->nctx, gpa, acc & ~(unsigned)MSIM_WACC_GPT,
+				   la, out->rights, res, &nx);
 
 	if (rc)
 		return rc;
@@ -346,8 +346,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				} else {
 					struct msim_nx nx;
 
-					rc = msim_nested_xlate(nested, w->cpu,
-							       w->reference, l->ea,
+					rc = msim_nested_xlate(w->nctx, l->ea,
 							       MSIM_WACC_GPT, la,
 							       NULL, res, &nx);
 					if (rc)
@@ -515,6 +514,7 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	static const msim_walk_opts defopts = MSIM_WALK_OPTS_INIT;
 	struct msim_xw w;
 	struct msim_xw_out out;
+	struct msim_nctx nc;
 	int rc;
 
 	if (msim_unlikely(!mem || !cpu || !regs || !res))
@@ -537,6 +537,12 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	w.reference = opts->reference;
 	w.start = opts->start;
 	w.pdpte_on_demand = opts->nested && opts->nested->kind == MSIM_NESTED_NPT;
+	if (opts->nested) {
+		rc = msim_nctx_init(&nc, opts->nested, cpu, opts->reference);
+		if (rc)
+			return rc;
+		w.nctx = &nc;
+	}
 
 	/* P1.4: outside long mode linear addresses are 32 bits */
 	if (!w.lma)

@@ -15,6 +15,8 @@
 #define MSIM_ALWAYS_INLINE
 #endif
 
+struct msim_nctx;
+
 /* Everything one x86-format walk needs; built once per walk (no alloc). */
 struct msim_xw {
 	msim_paging_mode mode;
@@ -30,6 +32,7 @@ struct msim_xw {
 	msim_gmem *mem;       /* memory holding the entries (by address) */
 	const msim_cpu_features *cpu;
 	const msim_nested *nested; /* guest dim of a 2D walk, else NULL */
+	const struct msim_nctx *nctx; /* its prepared context (same walk) */
 	msim_ad_policy ad_policy;
 	msim_ad_order ad_order;
 	bool no_ad;
@@ -92,21 +95,43 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned access,
 		msim_walk_result *res, struct msim_xw_out *out);
 
 /*
+ * Second-level context, prepared once per 2D walk (or standalone nested
+ * walk) so the per-gpa nested walks only do the walking.
+ */
+struct msim_nctx {
+	const msim_nested *n;
+	const msim_cpu_features *cpu;
+	bool reference;
+	/* EPT */
+	unsigned levels;
+	uint64_t root, amask, rsvd_hi;
+	bool ad;
+	uint8_t bad_xwr;  /* bit i: R/W/X value i is a misconfiguration */
+	/* NPT: host paging state and its x86-format walk configuration */
+	msim_paging_regs hregs;
+	struct msim_xw hw;
+};
+
+/* Prepare *c (which must not move afterwards: c->hw points into it).
+ * Returns 0 or a negative MSIM_E* for a bad configuration. */
+int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
+		   const msim_cpu_features *cpu, bool reference);
+
+/*
  * Translate `gpa` through the second level for a 2D walk or a standalone
  * nested walk. Appends dim-1 refs to res. Returns 0 on success (out
  * filled), 1 if it faulted (res->fault filled: EPT violation/misconfig or
  * #NPF), negative MSIM_E* on error.
  */
-int msim_nested_xlate(const msim_nested *n, const msim_cpu_features *cpu,
-		      bool reference, uint64_t gpa, unsigned access,
+int msim_nested_xlate(const struct msim_nctx *c, uint64_t gpa, unsigned access,
 		      uint64_t gla, const msim_rights *la_rights,
 		      msim_walk_result *res, struct msim_nx *out);
 
 /* Nested write-permission check for a guest A/D update whose entry page
  * was translated with rights `nr` (no new references). Returns 0 if
  * allowed, else 1 with res->fault filled. */
-int msim_nested_ad_check(const msim_nested *n, const msim_cpu_features *cpu,
-			 uint64_t gpa, uint64_t gla, const msim_rights *nr,
-			 const msim_rights *la_rights, msim_walk_result *res);
+int msim_nested_ad_check(const struct msim_nctx *c, uint64_t gpa, uint64_t gla,
+			 const msim_rights *nr, const msim_rights *la_rights,
+			 msim_walk_result *res);
 
 #endif
