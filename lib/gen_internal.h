@@ -29,8 +29,7 @@ static inline uint64_t msim_rng_next(uint64_t *s)
 }
 
 /* Each generator file defines its table; gen.c concatenates them. */
-/* weak until both generator files exist, so a partial tree still links */
-extern const struct msim_gen_workload msim_gen_chase_workloads[] __attribute__((weak));
-extern const struct msim_gen_workload msim_gen_kvm_workloads[] __attribute__((weak));
+extern const struct msim_gen_workload msim_gen_chase_workloads[];
+extern const struct msim_gen_workload msim_gen_kvm_workloads[];
 
 #endif

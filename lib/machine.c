@@ -35,7 +35,7 @@ static int machine_start(struct msim_machine *m)
 		m->vcpus[i].regs = init_regs;
 	}
 	m->started = true;
-	return 0;
+	return msim_machine_hw_setup(m);
 }
 
 int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
@@ -55,13 +55,22 @@ int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
 	if (opts->features.maxphyaddr < 32 || opts->features.maxphyaddr > 52)
 		return msim_err(MSIM_ERANGE, "MAXPHYADDR %u is outside 32..52",
 				opts->features.maxphyaddr);
-	if (opts->kvm && *opts->kvm)
-		return msim_err(MSIM_ENOTSUP,
-				"the KVM MMU model is not built into this library yet");
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return msim_err(MSIM_ENOMEM, "out of memory");
 	m->opts = *opts;
+	if (opts->kvm && *opts->kvm) {
+		msim_kvm_opts ko = MSIM_KVM_OPTS_INIT;
+
+		if ((r = msim_kvm_opts_parse(&ko, opts->kvm))) {
+			char msg[300];
+
+			snprintf(msg, sizeof(msg), "%s", msim_last_error());
+			free(m);
+			return msim_err(r, "KVM policy '%s': %s", opts->kvm, msg);
+		}
+		m->kvm_opts = ko;
+	}
 	m->nr_vcpus = opts->nr_vcpus;
 	gopts.max_bytes = opts->mem_limit;
 	if ((r = msim_gmem_create(&m->mem, &gopts)) ||
@@ -79,6 +88,7 @@ int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
 #define REG(field, name, desc)                                                 \
 	if ((r = m->field = msim_stats_register(m->stats, name, desc)) < 0)    \
 		goto fail;
+	REG(c_cycles_total, "cycles.total", "all cycles.* counters added up");
 	REG(c_gp, "arch.gp", "register writes that raised #GP(0)");
 	REG(c_access_ok, "access.ok", "accesses that translated");
 	REG(c_access_pf, "access.pf", "accesses that raised a guest #PF");
@@ -97,6 +107,10 @@ void msim_machine_free(msim_machine *m)
 {
 	if (!m)
 		return;
+	for (unsigned i = 0; m->vcpus && i < m->nr_vcpus; i++)
+		msim_hw_free(m->vcpus[i].hw);
+	msim_kvm_free(m->kvm);
+	msim_gmem_free(m->host_mem);
 	free(m->vcpus);
 	msim_gmem_free(m->mem);
 	msim_stats_free(m->stats);
@@ -111,6 +125,15 @@ void msim_machine_set_observer(msim_machine *m, msim_observer_fn fn, void *ctx)
 
 msim_stats *msim_machine_stats(msim_machine *m)
 {
+	uint64_t sum = 0;
+
+	/* derived on demand: the hot paths bump only their own cycles.* */
+	for (unsigned i = 0; i < msim_stats_count(m->stats); i++)
+		if ((int)i != m->c_cycles_total &&
+		    !strncmp(msim_stats_name(m->stats, i), "cycles.", 7))
+			sum += msim_stats_value(m->stats, (int)i);
+	msim_stats_add(m->stats, m->c_cycles_total,
+		       sum - msim_stats_value(m->stats, m->c_cycles_total));
 	return m->stats;
 }
 
@@ -165,18 +188,46 @@ static void note_gp(struct msim_machine *m, struct msim_vcpu *v,
 	}
 }
 
+/* The hardware invalidation a register write performs (P6.9). */
+static const msim_inv_kind reg_inval[] = {
+	[MSIM_REG_CR0] = MSIM_INV_MOV_CR0, [MSIM_REG_CR3] = MSIM_INV_MOV_CR3,
+	[MSIM_REG_CR4] = MSIM_INV_MOV_CR4, [MSIM_REG_EFER] = MSIM_INV_WRMSR_EFER,
+};
+
 static int ev_reg_write(struct msim_machine *m, struct msim_vcpu *v,
 			const msim_event *ev, msim_arch_reg reg,
 			msim_event_result *res)
 {
 	msim_arch_result ar;
+	uint64_t old = reg == MSIM_REG_CR0 ? v->regs.cr0 :
+		       reg == MSIM_REG_CR3 ? v->regs.cr3 :
+		       reg == MSIM_REG_CR4 ? v->regs.cr4 : v->regs.efer;
+	msim_inv op = { reg_inval[reg], { old, ev->arg[0], 0 } };
 	int r = msim_arch_write(&m->opts.features, &v->regs, reg, ev->arg[0],
 				m->mem, &ar);
 
 	if (r)
 		return r;
-	if (ar.gp)
+	if (ar.gp) {
 		note_gp(m, v, res, ar.why);
+		return 0;
+	}
+	if (reg == MSIM_REG_CR3)
+		op.a[0] = ev->arg[0]; /* the source operand, bit 63 included */
+	/*
+	 * Bare metal and TDP guests execute the write in hardware; under
+	 * shadow paging it exits and KVM's flush requests do the work.
+	 */
+	if (!v->kvm || m->tdp)
+		msim_machine_arch_inval(m, v, &op);
+	if (!v->kvm)
+		return 0;
+	switch (reg) {
+	case MSIM_REG_CR0: msim_kvm_on_cr0(v->kvm, old, ev->arg[0]); break;
+	case MSIM_REG_CR3: msim_kvm_on_cr3(v->kvm, old, ev->arg[0]); break;
+	case MSIM_REG_CR4: msim_kvm_on_cr4(v->kvm, old, ev->arg[0]); break;
+	case MSIM_REG_EFER: msim_kvm_on_efer(v->kvm, old, ev->arg[0]); break;
+	}
 	return 0;
 }
 
@@ -219,6 +270,13 @@ static int ev_sregs(struct msim_machine *m, struct msim_vcpu *v,
 					   "PAE PDPTEs have reserved bits set");
 	}
 	v->regs = n;
+	if (v->kvm) {
+		msim_kvm_on_sregs(v->kvm, cr0, n.cr3, cr4, efer);
+	} else {
+		msim_inv op = { MSIM_INV_ALL, { 0, 0, 0 } };
+
+		msim_machine_arch_inval(m, v, &op);
+	}
 	return 0;
 }
 
@@ -238,88 +296,9 @@ static int ev_wrmem(struct msim_machine *m, const msim_event *ev)
 	r = msim_gmem_write(m->mem, ev->arg[0], size, ev->arg[1]);
 	if (r == MSIM_ERANGE)
 		return machine_err(ev, r, msim_last_error());
+	if (!r && m->kvm)
+		msim_kvm_on_wrmem(m->kvm, ev->arg[0], size);
 	return r;
-}
-
-static unsigned access_flags(const msim_event *ev)
-{
-	unsigned acc = 0;
-
-	if (ev->arg[0] == MSIM_ACC_WRITE)
-		acc |= MSIM_WACC_WRITE;
-	else if (ev->arg[0] == MSIM_ACC_FETCH)
-		acc |= MSIM_WACC_FETCH;
-	if (ev->arg[4])
-		acc |= MSIM_WACC_IMPLICIT;
-	else if (ev->arg[2] == 3)
-		acc |= MSIM_WACC_USER;
-	return acc;
-}
-
-/* Report the entries a walk read and the A/D updates it made. */
-static void observe_walk(struct msim_machine *m, struct msim_vcpu *v,
-			 const msim_walk_result *w)
-{
-	for (unsigned i = 0; i < w->nrefs; i++) {
-		const msim_walk_ref *ref = &w->refs[i];
-		uint64_t val = 0;
-
-		if (ref->dim != 0)
-			continue;
-		if (ref->kind == MSIM_REF_READ) {
-			msim_machine_observe(m, v->id, MSIM_EXP_WALK, ref->level,
-					     ref->addr, w->entries[ref->level].value);
-		} else if (ref->kind == MSIM_REF_AD_WRITE) {
-			msim_gmem_read(m->mem, ref->addr, ref->size, &val);
-			msim_stats_add(m->stats, m->c_ad, 1);
-			msim_machine_observe(m, v->id, MSIM_EXP_AD, ref->addr, val, 0);
-		}
-	}
-}
-
-static int ev_access(struct msim_machine *m, struct msim_vcpu *v,
-		     const msim_event *ev, msim_event_result *res)
-{
-	msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
-	msim_walk_result w;
-	int r;
-
-	v->regs.cpl = (uint8_t)ev->arg[2];
-	if (ev->arg[3])
-		v->regs.rflags |= MSIM_RFLAGS_AC;
-	else
-		v->regs.rflags &= ~MSIM_RFLAGS_AC;
-	r = msim_walk(m->mem, &m->opts.features, &v->regs, &wo, ev->arg[1],
-		      access_flags(ev), &w);
-	if (r)
-		return r;
-	observe_walk(m, v, &w);
-	if (res)
-		res->fault = w.fault;
-	switch (w.fault.kind) {
-	case MSIM_FAULT_NONE:
-		msim_stats_add(m->stats, m->c_access_ok, 1);
-		msim_machine_observe(m, v->id, MSIM_EXP_OK, ev->arg[1], w.gpa, 0);
-		if (res) {
-			res->translated = true;
-			res->gpa = w.gpa;
-			res->page_size = w.page_size;
-		}
-		break;
-	case MSIM_FAULT_PF:
-		msim_stats_add(m->stats, m->c_access_pf, 1);
-		msim_machine_observe(m, v->id, MSIM_EXP_PF, w.fault.cr2,
-				     w.fault.pf_ec, 0);
-		break;
-	case MSIM_FAULT_GP:
-		msim_stats_add(m->stats, m->c_access_other, 1);
-		msim_machine_observe(m, v->id, MSIM_EXP_GP, 0, 0, 0);
-		break;
-	default:
-		msim_stats_add(m->stats, m->c_access_other, 1);
-		break;
-	}
-	return 0;
 }
 
 /* SMI: save state, enter an SMM state with paging and protection off. */
@@ -335,6 +314,8 @@ static int ev_smi(struct msim_machine *m, struct msim_vcpu *v,
 	v->regs.cr4 = 0;
 	v->regs.efer = 0;
 	v->regs.cpl = 0;
+	if (v->kvm)
+		msim_kvm_on_smi(v->kvm);
 	return 0;
 }
 
@@ -348,6 +329,8 @@ static int ev_rsm(struct msim_machine *m, struct msim_vcpu *v,
 	}
 	v->regs = v->smm.saved;
 	v->smm.active = false;
+	if (v->kvm)
+		msim_kvm_on_rsm(v->kvm);
 	return 0;
 }
 
@@ -357,6 +340,149 @@ static int ev_pkr(struct msim_vcpu *v, const msim_event *ev)
 		v->regs.pkru = (uint32_t)ev->arg[0];
 	else
 		v->regs.pkrs = (uint32_t)ev->arg[0];
+	return 0;
+}
+
+static int ev_init(struct msim_machine *m, struct msim_vcpu *v)
+{
+	msim_inv op = { MSIM_INV_ALL, { 0, 0, 0 } };
+
+	v->regs = init_regs;
+	v->smm.active = false;
+	v->nested.guest_mode = false;
+	if (v->kvm)
+		msim_kvm_on_init(v->kvm);
+	else
+		msim_machine_arch_inval(m, v, &op);
+	return 0;
+}
+
+/* INVLPG: a no-op on a non-canonical address (P1.8); else P6.9. */
+static int ev_invlpg(struct msim_machine *m, struct msim_vcpu *v,
+		     const msim_event *ev)
+{
+	msim_inv op = { MSIM_INV_INVLPG, { ev->arg[0], 0, 0 } };
+
+	if (!msim_la_canonical(msim_paging_mode_of(&v->regs), ev->arg[0]))
+		return 0;
+	if (v->kvm && !m->tdp) /* intercepted under shadow paging */
+		msim_kvm_on_invlpg(v->kvm, ev->arg[0]);
+	else
+		msim_machine_arch_inval(m, v, &op);
+	return 0;
+}
+
+/* INVPCID: the #GP cases of P6.9, then the invalidation. */
+static int ev_invpcid(struct msim_machine *m, struct msim_vcpu *v,
+		      const msim_event *ev, msim_event_result *res)
+{
+	uint64_t type = ev->arg[0], pcid = ev->arg[1], la = ev->arg[2];
+	bool pcide = v->regs.cr4 & MSIM_CR4_PCIDE;
+	msim_inv op = { MSIM_INV_INVPCID, { type, pcid, la } };
+
+	if (!m->opts.features.pcid) {
+		note_gp(m, v, res, "INVPCID not supported (#UD)");
+		return 0;
+	}
+	if (type > 3 || pcid > 0xfff ||
+	    ((type == 0 || type == 1) && !pcide && pcid != 0) ||
+	    (type == 0 && !msim_la_canonical(msim_paging_mode_of(&v->regs), la))) {
+		note_gp(m, v, res, "INVPCID operand check");
+		return 0;
+	}
+	if (v->kvm && !m->tdp)
+		msim_kvm_on_invpcid(v->kvm, (unsigned)type, pcid, la);
+	else
+		msim_machine_arch_inval(m, v, &op);
+	return 0;
+}
+
+static int need_kvm(const msim_event *ev)
+{
+	return machine_err(ev, MSIM_ENOTSUP,
+			   "nested virtualization events need a KVM model "
+			   "(run with --kvm POLICY)");
+}
+
+/* Nested VM entry: L1's state is saved, L2's loaded from the vmcs12 fields. */
+static int ev_vmentry(struct msim_machine *m, struct msim_vcpu *v,
+		      const msim_event *ev, msim_event_result *res)
+{
+	msim_kvm_vmentry e = { ev->arg[0] != 0, ev->arg[1], ev->arg[2] != 0,
+			       (uint16_t)ev->arg[3], ev->arg[5], ev->arg[4],
+			       ev->arg[6], ev->arg[7] };
+
+	if (!v->kvm)
+		return need_kvm(ev);
+	if (v->nested.guest_mode) {
+		note_gp(m, v, res, "VM entry while already in L2");
+		return 0;
+	}
+	if (e.vpid_en && e.vpid == 0) {
+		/* SDM: VM entry with enable-VPID=1 and VPID 0 fails */
+		note_gp(m, v, res, "VM entry with VPID 0 (VMfail)");
+		return 0;
+	}
+	v->nested.l1 = v->regs;
+	v->nested.guest_mode = true;
+	v->nested.ept = e.ept;
+	v->nested.eptp = e.eptp;
+	v->nested.vpid_en = e.vpid_en;
+	v->nested.vpid = e.vpid;
+	v->regs.cr0 = e.cr0;
+	v->regs.cr3 = e.cr3;
+	v->regs.cr4 = e.cr4;
+	v->regs.efer = e.efer;
+	msim_kvm_on_vmentry(v->kvm, &e);
+	return 0;
+}
+
+static int ev_vmexit(struct msim_machine *m, struct msim_vcpu *v,
+		     const msim_event *ev, msim_event_result *res)
+{
+	uint64_t host_cr3;
+
+	if (!v->kvm)
+		return need_kvm(ev);
+	if (!v->nested.guest_mode) {
+		note_gp(m, v, res, "VM exit while not in L2");
+		return 0;
+	}
+	host_cr3 = (ev->present & 1) ? ev->arg[0] : v->nested.l1.cr3;
+	v->regs = v->nested.l1;
+	v->regs.cr3 = host_cr3;
+	v->nested.guest_mode = false;
+	msim_kvm_on_vmexit(v->kvm, host_cr3);
+	return 0;
+}
+
+/* L1's INVEPT / INVVPID, with their VMfail operand checks (P6.10). */
+static int ev_invept(struct msim_machine *m, struct msim_vcpu *v,
+		     const msim_event *ev, msim_event_result *res)
+{
+	if (!v->kvm)
+		return need_kvm(ev);
+	if (ev->arg[0] != 1 && ev->arg[0] != 2) {
+		note_gp(m, v, res, "INVEPT type not 1 or 2 (VMfail)");
+		return 0;
+	}
+	msim_kvm_on_invept(v->kvm, (unsigned)ev->arg[0], ev->arg[1]);
+	return 0;
+}
+
+static int ev_invvpid(struct msim_machine *m, struct msim_vcpu *v,
+		      const msim_event *ev, msim_event_result *res)
+{
+	uint64_t type = ev->arg[0], vpid = ev->arg[1];
+
+	if (!v->kvm)
+		return need_kvm(ev);
+	if (type > 3 || vpid > 0xffff || (vpid == 0 && type != 2) ||
+	    (type == 0 && !msim_la_canonical(MSIM_PAGING_4, ev->arg[2]))) {
+		note_gp(m, v, res, "INVVPID operand check (VMfail)");
+		return 0;
+	}
+	msim_kvm_on_invvpid(v->kvm, (unsigned)type, (uint16_t)vpid, ev->arg[2]);
 	return 0;
 }
 
@@ -401,15 +527,13 @@ int msim_machine_event(msim_machine *m, const msim_event *ev,
 	case MSIM_EV_WRMEM:
 		return ev_wrmem(m, ev);
 	case MSIM_EV_ACCESS:
-		return ev_access(m, v, ev, res);
+		return msim_machine_access(m, v, ev, res);
 	case MSIM_EV_SMI:
 		return ev_smi(m, v, ev);
 	case MSIM_EV_RSM:
 		return ev_rsm(m, v, ev, res);
 	case MSIM_EV_INIT:
-		v->regs = init_regs;
-		v->smm.active = false;
-		return 0;
+		return ev_init(m, v);
 	case MSIM_EV_PKRU:
 	case MSIM_EV_PKRS:
 		return ev_pkr(v, ev);
@@ -419,18 +543,26 @@ int msim_machine_event(msim_machine *m, const msim_event *ev,
 	case MSIM_EV_MARK:
 		return 0;
 	case MSIM_EV_INVLPG:
+		return ev_invlpg(m, v, ev);
 	case MSIM_EV_INVPCID:
+		return ev_invpcid(m, v, ev, res);
 	case MSIM_EV_CPUID:
+		if (v->kvm)
+			msim_kvm_on_cpuid(v->kvm);
+		return 0;
 	case MSIM_EV_MEMSLOT:
-		/* No architectural state beyond TLBs and the KVM model. */
+		if (m->kvm)
+			msim_kvm_on_memslot(m->kvm, (unsigned)ev->arg[0], ev->arg[1],
+					    ev->arg[2]);
 		return 0;
 	case MSIM_EV_INVEPT:
+		return ev_invept(m, v, ev, res);
 	case MSIM_EV_INVVPID:
+		return ev_invvpid(m, v, ev, res);
 	case MSIM_EV_VMENTRY:
+		return ev_vmentry(m, v, ev, res);
 	case MSIM_EV_VMEXIT:
-		return machine_err(ev, MSIM_ENOTSUP,
-				   "nested virtualization events need the KVM "
-				   "model, which this build does not have yet");
+		return ev_vmexit(m, v, ev, res);
 	case MSIM_EV_MACHINE:
 	case MSIM_EV_NONE:
 	case MSIM_EV_COUNT_:

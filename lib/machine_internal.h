@@ -6,8 +6,12 @@
 #ifndef MSIM_MACHINE_INTERNAL_H
 #define MSIM_MACHINE_INTERNAL_H
 
-#include "mmu_sim/machine.h"
+#include "mmu_sim/cost.h"
 #include "mmu_sim/ept.h"
+#include "mmu_sim/kvm.h"
+#include "mmu_sim/machine.h"
+#include "hw.h"
+#include "kvm_hooks.h"
 
 /* What a vCPU saved on SMI, restored by RSM. */
 struct msim_smm_state {
@@ -30,8 +34,8 @@ struct msim_vcpu {
 	msim_paging_regs regs;
 	struct msim_smm_state smm;
 	struct msim_nested_state nested;
-	void *kvm;             /* per-vCPU KVM model state (kvm*.c) */
-	void *hw;              /* per-vCPU hardware (TLBs, PWCs) state (hw.c) */
+	msim_kvm_vcpu *kvm;    /* KVM model's view of this vCPU (NULL: bare metal) */
+	msim_hw *hw;           /* TLBs, PSCs, caches of this logical CPU */
 };
 
 struct msim_machine {
@@ -43,10 +47,19 @@ struct msim_machine {
 	msim_stats *stats;
 	msim_observer_fn observer;
 	void *observer_ctx;
-	void *kvm;             /* per-VM KVM model (NULL: bare metal) */
+	msim_cost_params cost; /* cycle model of the CPU */
+	msim_kvm *kvm;         /* per-VM KVM model (NULL: bare metal) */
+	msim_kvm_opts kvm_opts;
+	bool tdp;              /* KVM uses EPT/NPT: hardware walks are 2D */
+	/* Under TDP the hardware walks an identity EPT kept in host memory:
+	 * the KVM model decides when gfns are (re)mapped and charges the
+	 * EPT-violation exits; these tables only give the 2D walk its shape. */
+	msim_gmem *host_mem;
+	uint64_t ept_root, ept_next;
 	/* counter indexes registered at creation */
 	int c_events[MSIM_EV_COUNT_];
 	int c_gp, c_access_ok, c_access_pf, c_access_other, c_expect, c_ad;
+	int c_cycles_kvm_access, c_cycles_total;
 };
 
 /* Report an observation to the observer, if any. */
@@ -59,5 +72,15 @@ static inline void msim_machine_observe(struct msim_machine *m, unsigned vcpu,
 	if (m->observer)
 		m->observer(m->observer_ctx, &o);
 }
+
+/* machine_access.c */
+int msim_machine_access(struct msim_machine *m, struct msim_vcpu *v,
+			const msim_event *ev, msim_event_result *res);
+int msim_machine_hw_setup(struct msim_machine *m);
+/* Apply an invalidation the guest's own instruction performs in hardware. */
+void msim_machine_arch_inval(struct msim_machine *m, struct msim_vcpu *v,
+			     const msim_inv *op);
+void msim_machine_vcpu_tag(struct msim_machine *m, struct msim_vcpu *v,
+			   msim_tlb_ctx *tag);
 
 #endif

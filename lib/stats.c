@@ -249,8 +249,12 @@ int msim_stats_write_compare(const msim_stats *const *sets,
 		fprintf(f, "%-*s", (int)namew, "counter");
 		for (unsigned k = 0; k < n; k++)
 			fprintf(f, " %*s", colw[k], titles ? titles[k] : "value");
-		for (unsigned k = 1; k < n; k++)
-			fprintf(f, " %9s", "ratio");
+		for (unsigned k = 1; k < n; k++) {
+			char h[24];
+
+			snprintf(h, sizeof(h), "ratio%u/1", k + 1);
+			fprintf(f, " %9s", h);
+		}
 		fputc('\n', f);
 	}
 

@@ -84,7 +84,11 @@ MSIM_API int msim_machine_event(msim_machine *m, const msim_event *ev,
 MSIM_API void msim_machine_set_observer(msim_machine *m, msim_observer_fn fn,
 					void *ctx);
 
-/** The machine's statistics (owned by the machine). */
+/**
+ * The machine's statistics (owned by the machine). Derived counters
+ * (cycles.total = the sum of every other cycles.* counter) are brought up
+ * to date by this call.
+ */
 MSIM_API msim_stats *msim_machine_stats(msim_machine *m);
 
 /** Architectural registers of vCPU `vcpu` (NULL if out of range). */
