@@ -59,10 +59,12 @@ static int gp(msim_arch_result *out, const char *why)
 }
 
 /* P2.12(b): CR0/CR4 writes that keep PAE paging active and change these
- * bits reload the PDPTE registers. SMEP (newer SDM) is not included:
- * unverified (P11 item 4). */
+ * bits reload the PDPTE registers. SMEP is included as in newer SDMs; KVM
+ * uses the same sets (kvm_cache_regs.h X86_CR0_PDPTR_BITS = CD|NW|PG,
+ * X86_CR4_PDPTR_BITS = PGE|PSE|PAE|SMEP), closing spec open point 4. */
 #define CR0_PDPTE_BITS (MSIM_CR0_PG | MSIM_CR0_CD | MSIM_CR0_NW)
-#define CR4_PDPTE_BITS (MSIM_CR4_PAE | MSIM_CR4_PGE | MSIM_CR4_PSE)
+#define CR4_PDPTE_BITS (MSIM_CR4_PAE | MSIM_CR4_PGE | MSIM_CR4_PSE | \
+			MSIM_CR4_SMEP)
 
 int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 		    msim_arch_reg reg, uint64_t val, const msim_gmem *mem,

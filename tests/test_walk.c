@@ -1060,3 +1060,37 @@ Test(walk, bad_arguments)
 	cpu.maxphyaddr = 60;
 	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, 0, 0, &res), MSIM_EINVAL);
 }
+
+Test(walk, P2_12_pdpte_reload_triggers)
+{
+	msim_paging_regs r;
+	msim_arch_result a;
+	uint64_t pt = pae_slot(0x1000u, 1);
+
+	wt_w64(&t, pt, DATA | WT_PRU);
+	r = regs_pae();
+	/* CR4 bits outside PAE/PGE/PSE/SMEP: no reload */
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR4,
+				     r.cr4 | MSIM_CR4_SMAP, t.mem, &a), 0);
+	cr_assert(!a.gp);
+	cr_assert(!a.pdptes_loaded);
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR4,
+				     r.cr4 | MSIM_CR4_SMEP, t.mem, &a), 0);
+	cr_assert(a.pdptes_loaded);
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR4,
+				     r.cr4 | MSIM_CR4_PGE, t.mem, &a), 0);
+	cr_assert(a.pdptes_loaded);
+	/* CR0.WP change: no reload; CR0.CD change: reload */
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR0,
+				     r.cr0 & ~MSIM_CR0_WP, t.mem, &a), 0);
+	cr_assert(!a.pdptes_loaded);
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR0,
+				     r.cr0 | MSIM_CR0_CD, t.mem, &a), 0);
+	cr_assert(a.pdptes_loaded);
+	/* a reload that would #GP leaves everything as it was */
+	wt_w64(&t, ROOT + 24, WT_P | WT_US);
+	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR4,
+				     r.cr4 & ~MSIM_CR4_PGE, t.mem, &a), 0);
+	cr_assert(a.gp);
+	cr_assert(r.cr4 & MSIM_CR4_PGE);
+}
