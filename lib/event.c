@@ -26,7 +26,14 @@ static const char *const sp_syms[] = { "created", "found", NULL };
 static const char *const flush_syms[] = { "current", "guest", "all", "remote",
 					  "gva", NULL };
 
-/* Positional args first, in canonical order; key=value form always works. */
+/*
+ * Positional args first, in canonical order; key=value form always works.
+ * Maxima: MAXPHYADDR is at most 52 (SDM Vol. 3A 4.1.4); PKRU and IA32_PKRS
+ * hold 32 bits; a VPID is a 16-bit VMCS field (SDM Vol. 3C, "Virtual-
+ * Processor Identifiers"); a KVM shadow-page
+ * role is the u32 `word` of union kvm_mmu_page_role; a #PF error code is
+ * 32 bits. Type and kind numbers are binary-format ABI: append only.
+ */
 static const msim_event_spec events[MSIM_EV_COUNT_] = {
 	[MSIM_EV_MACHINE] = { "machine", 4, {
 		{ "vcpus", U64, false, false, 1, MSIM_MAX_VCPUS, NULL, "number of vCPUs (1..256)" },

@@ -90,7 +90,10 @@ static int check_machine(const msim_event *ev, const char *file, uint64_t line)
 		return msim_err(MSIM_EINVAL,
 				"%s:%" PRIu64 ": machine vcpus=0 impossible (1..%d)",
 				file, line, MSIM_MAX_VCPUS);
-	/* 32 is the architectural minimum physical-address width. */
+	/*
+	 * SDM Vol. 3A 4.1.4: without CPUID 80000008H the width is 36 with
+	 * PAE and 32 otherwise, so 32 is the smallest MAXPHYADDR.
+	 */
 	if (ev->arg[1] < 32)
 		return msim_err(MSIM_EINVAL,
 				"%s:%" PRIu64 ": machine maxphyaddr=%" PRIu64
