@@ -30,9 +30,8 @@ static const char *const flush_syms[] = { "current", "guest", "all", "remote",
  * Positional args first, in canonical order; key=value form always works.
  * Maxima: MAXPHYADDR is at most 52 (SDM Vol. 3A 4.1.4); PKRU and IA32_PKRS
  * hold 32 bits; a VPID is a 16-bit VMCS field (SDM Vol. 3C, "Virtual-
- * Processor Identifiers"); a KVM shadow-page
- * role is the u32 `word` of union kvm_mmu_page_role; a #PF error code is
- * 32 bits. Type and kind numbers are binary-format ABI: append only.
+ * Processor Identifiers"); a KVM shadow-page role is the u32 `word` of
+ * union kvm_mmu_page_role; a #PF error code is 32 bits. Type and kind numbers are binary-format ABI: append only.
  */
 static const msim_event_spec events[MSIM_EV_COUNT_] = {
 	[MSIM_EV_MACHINE] = { "machine", 4, {
