@@ -486,7 +486,7 @@ static void update_lma(struct msim_kvm_vcpu *v)
 		v->efer &= ~MSIM_EFER_LMA;
 }
 
-static void load_pdptes(struct msim_kvm_vcpu *v, bool *changed)
+void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed)
 {
 	uint64_t base = v->cr3 & MSIM_GENMASK(31, 5);
 
@@ -502,7 +502,7 @@ static void load_pdptes(struct msim_kvm_vcpu *v, bool *changed)
 	}
 }
 
-static bool pae_paging(const struct msim_kvm_vcpu *v)
+bool kvm_pae_paging(const struct msim_kvm_vcpu *v)
 {
 	return (v->cr0 & MSIM_CR0_PG) && (v->cr4 & MSIM_CR4_PAE) &&
 	       !(v->efer & MSIM_EFER_LMA);
@@ -517,8 +517,8 @@ static void post_set_cr0(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr0)
 
 	v->cr0 = cr0;
 	update_lma(v);
-	if (pae_paging(v) && (chg & MSIM_CR0_PG))
-		load_pdptes(v, &dummy);
+	if (kvm_pae_paging(v) && (chg & MSIM_CR0_PG))
+		kvm_load_pdptes(v, &dummy);
 	if (chg == MSIM_CR0_WP && kvm->o.kernel >= 604) {
 		/* R3.5: WP-only toggle */
 		if (!(cr0 & MSIM_CR0_PG))
@@ -569,9 +569,9 @@ static void post_set_cr4(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr4)
 	bool dummy;
 
 	v->cr4 = cr4;
-	if (pae_paging(v) && (chg & (MSIM_CR4_PAE | MSIM_CR4_PSE | MSIM_CR4_PGE |
+	if (kvm_pae_paging(v) && (chg & (MSIM_CR4_PAE | MSIM_CR4_PSE | MSIM_CR4_PGE |
 				     MSIM_CR4_SMEP)))
-		load_pdptes(v, &dummy);
+		kvm_load_pdptes(v, &dummy);
 	if (k >= 518) {
 		/* R3.17 */
 		if (chg & msim_kvm_cr4_role_bits(k)) {
@@ -649,15 +649,15 @@ static void set_cr3(struct msim_kvm_vcpu *v, uint64_t val)
 	bool skip_flush = pcide && (val & CR3_NOFLUSH);
 	uint64_t cr3 = pcide ? val & ~CR3_NOFLUSH : val;
 	uint64_t pcid = pcide ? cr3 & 0xfff : 0;
-	bool same = cr3 == v->cr3 && !pae_paging(v);
+	bool same = cr3 == v->cr3 && !kvm_pae_paging(v);
 
 	if (!same) {
 		bool pdptes_changed = false;
 		uint64_t old = v->cr3;
 
 		v->cr3 = cr3;
-		if (pae_paging(v)) {
-			load_pdptes(v, &pdptes_changed);
+		if (kvm_pae_paging(v)) {
+			kvm_load_pdptes(v, &pdptes_changed);
 			/* R3.12: a PDPTE change frees the current root */
 			if (pdptes_changed && !kvm_tdp(kvm)) {
 				kvm_free_roots(kvm, v->mmu, KVM_ROOT_CURRENT);
@@ -737,10 +737,10 @@ void msim_kvm_on_sregs(msim_kvm_vcpu *v, uint64_t cr0, uint64_t cr3,
 	v->cr3 = cr3;
 	v->cr4 = cr4;
 	v->efer = efer; /* KVM_SET_SREGS takes LMA as given */
-	if (pae_paging(v))
-		load_pdptes(v, &pdptes);
+	if (kvm_pae_paging(v))
+		kvm_load_pdptes(v, &pdptes);
 	/* R3.29 */
-	if (differ || pae_paging(v)) {
+	if (differ || kvm_pae_paging(v)) {
 		kvm_mmu_reset_context(v, RC_SREGS | RC_MUST_UNLOAD);
 		kvm_make_request(v, REQ_FLUSH_GUEST);
 	}

@@ -143,6 +143,13 @@ struct kvm_mmu {
 	} rc[2];
 	unsigned rc_next;
 	bool is_guest_mmu;
+	/*
+	 * <= 5.17 nested load_cr3 switched the pgd before kvm_init_mmu, so
+	 * the fast-switch level gate (R2.13) saw the old levels: kept here.
+	 */
+	bool gate_valid;
+	uint8_t gate_root_level, gate_cpu_level;
+	bool gate_direct;
 	struct kvm_root root;
 	struct kvm_root prev[MSIM_KVM_MAX_PREV_ROOTS];
 	struct kvm_sp pae_root; /* the special root object */
@@ -287,6 +294,8 @@ void kvm_flush_tlb_gva(struct msim_kvm_vcpu *v, uint64_t gva);
 void kvm_service_local_flushes(struct msim_kvm_vcpu *v);
 void kvm_mmu_reset_context(struct msim_kvm_vcpu *v, int caller);
 uint16_t kvm_current_vpid(const struct msim_kvm_vcpu *v);
+void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed);
+bool kvm_pae_paging(const struct msim_kvm_vcpu *v);
 uint64_t kvm_root_eptp(const struct msim_kvm *kvm, const struct kvm_sp *sp);
 void kvm_vmexit_cost(struct msim_kvm_vcpu *v);
 
@@ -301,6 +310,7 @@ enum kvm_reset_caller {
 extern const int msim_gen_kvm_anchor;
 
 /* --- nested (kvm_nested.c) */
+void kvm_nested_load_cr3(struct msim_kvm_vcpu *v, uint64_t cr3, bool new_pgd);
 void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter);
 
 #endif

@@ -75,6 +75,34 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 		kvm_make_request(v, REQ_TLB_FLUSH);
 }
 
+/*
+ * nested_vmx_load_cr3 (R7.6, R7.8): store CR3, kvm_init_mmu, then
+ * kvm_mmu_new_pgd on root_mmu unless nested EPT. Before 5.18 the pgd
+ * switch came first, so its level gate saw the outgoing context (R2.13).
+ */
+void kvm_nested_load_cr3(struct msim_kvm_vcpu *v, uint64_t cr3, bool new_pgd)
+{
+	struct kvm_mmu *mmu = &v->root_mmu;
+	bool old_order = v->kvm->o.kernel < 518;
+
+	if (old_order && new_pgd) {
+		mmu->gate_valid = true;
+		mmu->gate_root_level = mmu->root_role_f.level;
+		mmu->gate_cpu_level = mmu->cpu_role.base.level;
+		mmu->gate_direct = mmu->root_role_f.direct;
+	}
+	v->cr3 = cr3;
+	if (kvm_pae_paging(v)) {
+		bool changed;
+
+		kvm_load_pdptes(v, &changed);
+	}
+	kvm_init_mmu(v);
+	if (new_pgd)
+		kvm_new_pgd(v, mmu, cr3);
+	mmu->gate_valid = false;
+}
+
 /* kvm_init_shadow_ept_mmu: guest_mmu roles from EPTP12 (R1.14) */
 static void init_shadow_ept_mmu(struct msim_kvm_vcpu *v)
 {
@@ -130,10 +158,7 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 	v->cr0 = e->cr0;
 	v->cr4 = e->cr4;
 	v->efer = e->efer;
-	v->cr3 = e->cr3;
-	kvm_init_mmu(v);
-	if (!nested_ept)
-		kvm_new_pgd(v, &v->root_mmu, v->cr3);
+	kvm_nested_load_cr3(v, e->cr3, !nested_ept);
 	msim_kvm_before_entry(v);
 }
 
@@ -157,9 +182,7 @@ void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
 	v->cr0 = v->l1_cr0;
 	v->cr4 = v->l1_cr4;
 	v->efer = v->l1_efer;
-	v->cr3 = host_cr3 ? host_cr3 : v->l1_cr3;
-	kvm_init_mmu(v);
-	kvm_new_pgd(v, &v->root_mmu, v->cr3);
+	kvm_nested_load_cr3(v, host_cr3 ? host_cr3 : v->l1_cr3, true);
 	kvm_nested_transition_flush(v, false);
 	msim_kvm_before_entry(v);
 }

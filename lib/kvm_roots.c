@@ -95,9 +95,14 @@ bool kvm_fast_pgd_switch(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu,
 		 * R2.13: before 5.18 only 64-bit guests on a 64-bit MMU
 		 * tried the cache; otherwise the caller frees the root.
 		 */
-		if (mmu->root_role_f.level >= 4 &&
-		    (mmu->cpu_role.base.level >= 4 || mmu->root_role_f.direct) &&
-		    mmu->root.sp)
+		unsigned rl = mmu->gate_valid ? mmu->gate_root_level
+					       : mmu->root_role_f.level;
+		unsigned cl = mmu->gate_valid ? mmu->gate_cpu_level
+					       : mmu->cpu_role.base.level;
+		bool direct = mmu->gate_valid ? mmu->gate_direct
+					      : mmu->root_role_f.direct;
+
+		if (rl >= 4 && (cl >= 4 || direct) && mmu->root.sp)
 			ok = find_and_keep_current(kvm, mmu, pgd, role, &hit);
 		else
 			ok = false;
