@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -98,6 +99,14 @@ int cli_out_open(struct cli_out *o, const char *path)
 		return -1;
 	}
 	tmp_live = 1;
+	{
+		/* mkstemp makes 0600; an output file gets the usual 0666 & ~umask */
+		mode_t um = umask(0);
+
+		umask(um);
+		if (fchmod(fd, 0666 & ~um))
+			cli_error("%s: cannot set permissions: %s", path, strerror(errno));
+	}
 	o->f = fdopen(fd, "w");
 	o->path = strdup(path);
 	o->tmp = tmp_path;
