@@ -66,6 +66,38 @@ static int help_workloads(void)
 	return CLI_OK;
 }
 
+static int help_policies(void)
+{
+	printf("KVM policies (--kvm POLICY, compare -p POLICY): comma-separated\n"
+	       "key=value pairs applied left to right; preset= resets to a preset.\n\n"
+	       "Kernel presets:\n");
+	for (const char *const *p = msim_kvm_preset_names(); *p; p++)
+		printf("  preset=%-9s %s\n", *p, msim_kvm_preset_help(*p));
+	printf("\nKeys:\n"
+	       "  mmu=shadow|legacy-tdp|tdp-mmu   KVM's MMU implementation\n"
+	       "  policy=unload|keep-roots|per-caller\n"
+	       "                                  what kvm_mmu_reset_context does with roots\n"
+	       "                                  (upstream unload; keep roots whose role is\n"
+	       "                                  unchanged; seed 000: only CR0/CR4 callers keep)\n"
+	       "  prev_roots=0..16                size of the prev_roots LRU (upstream 3)\n"
+	       "  zap_flush=batched|per-table     remote flushes of a zap (seed 003)\n"
+	       "  nested_flush=era|every-switch|tag  L1<->L2 transition flushes (seed 004)\n"
+	       "  kernel=X.Y  vendor=intel|amd  vpid=0|1  pae_free_early=0|1 (seed 002)\n"
+	       "  flush_on_reuse=0|1  ept_ad=0|1  tdp_level=4|5  max_mmu_pages=N\n"
+	       "\nExample: --kvm preset=5.18,mmu=tdp-mmu,policy=keep-roots,prev_roots=7\n");
+	return CLI_OK;
+}
+
+static int help_presets(void)
+{
+	printf("Cycle-model CPU presets (--cost NAME; override any parameter with\n"
+	       "--cost-file FILE holding `key = value` lines):\n\n");
+	for (const char *const *p = msim_cost_preset_names(); *p; p++)
+		printf("  %-20s %s\n", *p, msim_cost_preset_help(*p));
+	printf("\nKVM kernel presets: `mmu-sim help policies`.\n");
+	return CLI_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -76,11 +108,10 @@ static int cmd_help(int argc, char **argv)
 		return help_events();
 	if (!strcmp(argv[1], "workloads"))
 		return help_workloads();
-	if (!strcmp(argv[1], "policies") || !strcmp(argv[1], "presets")) {
-		printf("The KVM MMU model and cycle-model presets are not built into "
-		       "this library yet.\n");
-		return CLI_OK;
-	}
+	if (!strcmp(argv[1], "policies"))
+		return help_policies();
+	if (!strcmp(argv[1], "presets"))
+		return help_presets();
 	cli_error("unknown help topic '%s' (events, policies, presets, workloads)", argv[1]);
 	return CLI_BADINPUT;
 }
