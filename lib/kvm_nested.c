@@ -125,10 +125,42 @@ static void init_shadow_ept_mmu(struct msim_kvm_vcpu *v)
 	kvm_count(kvm, KC_INIT_MMU, 1);
 }
 
+/*
+ * kvm_init_shadow_npt_mmu (R1.15): the CPU role comes from L1's
+ * CR0/CR4/EFER (PKE cleared), the root role is that base with the host's
+ * TDP level; passthrough when the host uses 5 levels and L1's NPT 4.
+ */
+static void init_shadow_npt_mmu(struct msim_kvm_vcpu *v)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_mmu *mmu = &v->guest_mmu;
+	msim_kvm_cpu_role cpu;
+	msim_kvm_role root;
+	uint64_t u;
+
+	msim_kvm_calc_cpu_role(v->l1_cr0, v->l1_cr4 & ~MSIM_CR4_PKE, v->l1_efer,
+			       v->smm, true, &cpu);
+	root = cpu.base;
+	root.level = (uint8_t)(kvm->o.tdp_level == 5 ? 5 : 4);
+	root.passthrough = kvm->o.tdp_level == 5 && cpu.base.level == 4;
+	u = msim_kvm_cpu_role_u64(&cpu, kvm->o.kernel);
+	if (mmu->role_valid && mmu->cpu_role_u64 == u &&
+	    mmu->root_role == msim_kvm_role_word(&root, kvm->o.kernel))
+		return;
+	mmu->cpu_role = cpu;
+	mmu->cpu_role_u64 = u;
+	mmu->root_role_f = root;
+	mmu->root_role = msim_kvm_role_word(&root, kvm->o.kernel);
+	mmu->role_valid = true;
+	kvm_count(kvm, KC_INIT_MMU, 1);
+}
+
 void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 {
 	struct msim_kvm *kvm = v->kvm;
-	bool nested_ept = e->ept && kvm_tdp(kvm) && kvm->o.vendor != MSIM_VENDOR_AMD;
+	bool amd = kvm->o.vendor == MSIM_VENDOR_AMD;
+	/* L1 uses EPT (VMX) or NPT (SVM, e->eptp then holds nCR3) */
+	bool nested_ept = e->ept && kvm_tdp(kvm);
 
 	kvm_vmexit_cost(v); /* L1's VMLAUNCH/VMRESUME exits to L0 */
 	kvm_count(kvm, KC_NESTED_ENTRY, 1);
@@ -148,9 +180,12 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 	    kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA)
 		kvm_mmu_unload(v); /* seed 004: entry unloaded the MMU */
 	if (nested_ept) {
-		/* R7.5 nested_ept_init_mmu_context */
+		/* R7.5 nested_ept_init_mmu_context / R7.16 nested NPT */
 		v->mmu = &v->guest_mmu;
-		init_shadow_ept_mmu(v);
+		if (amd)
+			init_shadow_npt_mmu(v);
+		else
+			init_shadow_ept_mmu(v);
 		kvm_new_pgd(v, &v->guest_mmu, v->eptp12);
 		v->nested_walk = true;
 	}

@@ -229,3 +229,26 @@ Test(kvm_nested, R3_12_pdpte_change_frees_current_root)
 	cr_assert_eq(kc(t, "kvm.root.created"), created + 1);
 	kt_free(t);
 }
+
+/* R1.15 / R7.16: nested NPT roots depend on L1's CR0.WP and EFER.NX */
+Test(kvm_nested, R1_15_nested_npt_role_from_l1)
+{
+	struct kt *t = kt_new("preset=6.4,vendor=amd", 1);
+	msim_kvm_vcpu *v = kt_vcpu(t, 0);
+	msim_kvm_vmentry e = l2_long(true, false, 0);
+	uint32_t w;
+
+	e.eptp = 0x55000; /* nCR3 */
+	kt_long(v, PG('H'));
+	msim_kvm_on_vmentry(v, &e);
+	cr_assert_eq(v->mmu, &v->guest_mmu);
+	cr_assert_eq(v->guest_mmu.root.sp->gfn, 0x55);
+	w = v->guest_mmu.root.sp->role;
+	/* L1 64-bit, WP=1, NX=1: level 4, access 7, nx, wp, guest_mode */
+	cr_assert_eq(w, 4u | (7u << 8) | (1u << 12) | (1u << 13) | (1u << 17));
+	msim_kvm_on_vmexit(v, PG('H'));
+	msim_kvm_on_cr0(v, CR0_LONG, CR0_LONG & ~MSIM_CR0_WP); /* SVM exits */
+	msim_kvm_on_vmentry(v, &e);
+	cr_assert_eq(v->guest_mmu.root.sp->role, w & ~(1u << 13));
+	kt_free(t);
+}
