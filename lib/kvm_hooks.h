@@ -18,6 +18,24 @@
  * pages with child links and leaf-SPTE bitmaps; a gfn set per TDP root),
  * not as real entries in a host msim_gmem.
  *
+ * Event -> hook (after the machine's architectural checks passed):
+ *   cr0/cr3/cr4/efer   msim_kvm_on_cr0/3/4/efer(v, old, new)  (cr3: the
+ *                      operand, bit 63 included; efer: LMA is re-derived)
+ *   sregs              msim_kvm_on_sregs, then msim_kvm_before_entry
+ *   smi / rsm / init   msim_kvm_on_smi / on_rsm / on_init (the model
+ *                      computes the SMM / INIT register state itself)
+ *   cpuid              msim_kvm_on_cpuid
+ *   memslot            msim_kvm_on_memslot(kvm, op, gfn, npages)
+ *   wrmem              msim_kvm_on_wrmem(kvm, gpa, size) after the write
+ *   access             msim_kvm_access(v, gva, wacc, &guest_walk, &res);
+ *                      then TLB lookups use msim_kvm_get_tags()
+ *   invlpg / invpcid   msim_kvm_on_invlpg / on_invpcid
+ *   invept / invvpid   msim_kvm_on_invept / on_invvpid
+ *   vmentry / vmexit   msim_kvm_on_vmentry(v, &fields) / on_vmexit(v, cr3)
+ *                      (SVM: fields.ept = L1 uses NPT, fields.eptp = nCR3)
+ * Before a vCPU's first access call msim_kvm_before_entry(v) once (the
+ * access hook also does it whenever requests are pending).
+ *
  * SPDX-License-Identifier: MIT
  */
 #ifndef MSIM_KVM_HOOKS_H
