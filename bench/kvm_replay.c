@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../tests/kvm_replay_util.h"
 #include "kvm_internal.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"
@@ -79,8 +80,6 @@ static double replay_once(const msim_event *ev, size_t n, unsigned long reps,
 	msim_kvm_opts o = MSIM_KVM_OPTS_INIT;
 	msim_gmem *mem;
 	msim_kvm *kvm;
-	msim_kvm_vcpu *v;
-	msim_kvm_access_res res;
 	double t0, t;
 
 	if (msim_kvm_opts_parse(&o, policy) || msim_gmem_create(&mem, NULL) ||
@@ -88,40 +87,9 @@ static double replay_once(const msim_event *ev, size_t n, unsigned long reps,
 		fprintf(stderr, "%s: %s\n", policy, msim_last_error());
 		exit(1);
 	}
-	v = msim_kvm_vcpu_get(kvm, 0);
 	t0 = now();
-	for (size_t k = 0; k < n * reps; k++) {
-		const msim_event *e = &ev[k % n];
-
-		switch (e->type) {
-		case MSIM_EV_WRMEM:
-			msim_gmem_write(mem, e->arg[0], (unsigned)e->arg[2],
-					e->arg[1]);
-			msim_kvm_on_wrmem(kvm, e->arg[0], (unsigned)e->arg[2]);
-			break;
-		case MSIM_EV_SREGS:
-			msim_kvm_on_sregs(v, e->arg[0], e->arg[1], e->arg[2],
-					  e->arg[3]);
-			msim_kvm_before_entry(v);
-			break;
-		case MSIM_EV_CR0:
-			msim_kvm_on_cr0(v, v->cr0, e->arg[0]);
-			break;
-		case MSIM_EV_CR3:
-			msim_kvm_on_cr3(v, v->cr3, e->arg[0]);
-			break;
-		case MSIM_EV_CR4:
-			msim_kvm_on_cr4(v, v->cr4, e->arg[0]);
-			break;
-		case MSIM_EV_ACCESS:
-			msim_kvm_access(v, e->arg[1], (unsigned)e->arg[0] |
-					(e->arg[2] == 3 ? MSIM_WACC_USER : 0),
-					NULL, &res);
-			break;
-		default:
-			break;
-		}
-	}
+	for (size_t k = 0; k < n * reps; k++)
+		kvm_replay_event(kvm, mem, &ev[k % n]);
 	t = now() - t0;
 	msim_kvm_free(kvm);
 	msim_gmem_free(mem);
