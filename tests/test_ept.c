@@ -565,3 +565,33 @@ Test(npt, P8_6_npt_ad_on_guest_pt_pages)
 	l = wt_r64(&w.h, npt_leaf(GDATA, 1));
 	cr_assert_eq(l & (WT_A | WT_D), WT_A);
 }
+
+Test(ept, P7_8_mbec_uses_guest_us_all_in_2d)
+{
+	uint64_t leaf;
+
+	guest_map(WT_PRU | WT_A | WT_D, WT_PRU | WT_A);
+	w.n.mbec = true;
+	/* every EPT level grants X and XU, the data leaf only X */
+	for (uint64_t a = 0x100000; a < 0x300000; a += 4096)
+		for (unsigned l = 4; l >= 1; l--) {
+			uint64_t s = wt_slot(&w.h, w.nroot, 4, a, l, 7);
+
+			wt_w64(&w.h, s, wt_r64(&w.h, s) | MSIM_EPT_XU);
+		}
+	for (unsigned l = 4; l >= 2; l--) {
+		uint64_t s = wt_slot(&w.h, w.nroot, 4, GDATA, l, 7);
+
+		wt_w64(&w.h, s, wt_r64(&w.h, s) | MSIM_EPT_XU);
+	}
+	leaf = wt_slot(&w.h, w.nroot, 4, GDATA, 1, 7);
+	wt_w64(&w.h, leaf, (GDATA + W2_HOFF) | W2_EPT_WB | 7);
+	/* user page (us_all=1): fetch needs XU -> violation even at CPL0 */
+	cr_assert_eq(walk2d(MSIM_WACC_FETCH)->fault.kind, MSIM_FAULT_EPT_VIOLATION);
+	/* FETCH | R | W | X perms | LADDR | PADDR, no UX */
+	cr_assert_eq(w.res.fault.exit_qual, 0x1BC);
+	/* supervisor page: X suffices */
+	wt_w64(&w.g, gpte, wt_r64(&w.g, gpte) & ~WT_US);
+	cr_assert_eq(walk2d(MSIM_WACC_FETCH)->fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(w.res.rights.ept, 7);
+}

@@ -509,3 +509,37 @@ Test(walk2d, guest_by_hpa_single_host_memory)
 	cr_assert_eq(w.res.pa, GDATA + W2_HOFF);
 	cr_assert(wt_r64(&w.h, w.res.leaf_gpa + W2_HOFF) & WT_D);
 }
+
+Test(walk2d, P8_1_npt_5_on_5_35_refs)
+{
+	msim_paging_regs r;
+
+	init_with(MSIM_NESTED_NPT, 5);
+	r = wt_regs_lm(w.groot, true);
+	guest64(5, 0x40000000ULL, 1);
+	w2_nmap(&w, GDATA, 1, WT_PRU);
+	cr_assert_eq(walk(&r, 0x40000000ULL, 0)->fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(w.res.nreads, 35);
+	check_order(&w.res, 5, 5, 5);
+	cr_assert_eq(w.res.pa, GDATA + W2_HOFF);
+}
+
+Test(walk2d, reference_mode_equals_uncached_walk)
+{
+	msim_paging_regs r;
+	msim_walk_result a;
+
+	init_with(MSIM_NESTED_EPT, 4);
+	r = wt_regs_lm(w.groot, false);
+	guest64(4, 0x40000000ULL, 1);
+	w2_nmap(&w, GDATA, 1, W2_EPT_RWX);
+	opts.reference = true;
+	walk(&r, 0x40000000ULL, MSIM_WACC_WRITE);
+	a = w.res;
+	opts.reference = false;
+	walk(&r, 0x40000000ULL, MSIM_WACC_WRITE);
+	cr_assert_eq(a.nrefs, w.res.nrefs);
+	cr_assert_eq(a.pa, w.res.pa);
+	for (unsigned i = 0; i < a.nrefs; i++)
+		cr_assert_eq(a.refs[i].addr, w.res.refs[i].addr);
+}
