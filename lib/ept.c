@@ -81,7 +81,9 @@ static void ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
 {
 	uint64_t q = 0;
 
-	q |= want_r ? MSIM_EPTQ_RD : 0;
+	/* P7.13: whether an RMW also reports a read is a knob */
+	if (want_r || ((acc & MSIM_WACC_RMW) && n->rmw_read_bit))
+		q |= MSIM_EPTQ_RD;
 	q |= want_w ? MSIM_EPTQ_WR : 0;
 	q |= (acc & MSIM_WACC_FETCH) ? MSIM_EPTQ_FETCH : 0;
 	q |= (uint64_t)(perm & 7) << 3;

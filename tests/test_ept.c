@@ -595,3 +595,14 @@ Test(ept, P7_8_mbec_uses_guest_us_all_in_2d)
 	cr_assert_eq(walk2d(MSIM_WACC_FETCH)->fault.kind, MSIM_FAULT_NONE);
 	cr_assert_eq(w.res.rights.ept, 7);
 }
+
+Test(ept, P7_13_rmw_read_bit_knob)
+{
+	w2_nmap(&w, GDATA, 1, MSIM_EPT_R);
+	cr_assert_eq(nwalk(GDATA, MSIM_WACC_WRITE | MSIM_WACC_RMW)->fault.exit_qual,
+		     0x18A);
+	w.n.rmw_read_bit = true;
+	cr_assert_eq(nwalk(GDATA, MSIM_WACC_WRITE | MSIM_WACC_RMW)->fault.exit_qual,
+		     0x18B);
+	cr_assert_eq(nwalk(GDATA, MSIM_WACC_WRITE)->fault.exit_qual, 0x18A);
+}

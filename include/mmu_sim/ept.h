@@ -66,6 +66,7 @@ typedef enum msim_nested_kind {
 /* Extra access flags for msim_nested_walk (besides MSIM_WACC_*). */
 #define MSIM_WACC_GPT 0x20u    /**< access to a guest paging-structure entry */
 #define MSIM_WACC_NO_GLA 0x40u /**< no linear address (PAE PDPTE load): qual bit 7=0 */
+#define MSIM_WACC_RMW 0x80u    /**< the write is a read-modify-write (with WRITE) */
 
 /**
  * Optional nested-dimension caches (guest-physical TLB / NTLB and nested
@@ -107,13 +108,16 @@ typedef struct msim_nested {
 	uint64_t host_cr4;     /**< host CR4 (PAE, LA57, PSE, SMEP) */
 	uint64_t host_efer;    /**< host EFER (LMA, NXE) */
 	msim_nested_hooks hooks;
+	/** P7.13 knob: an EPT violation on an RMW (MSIM_WACC_RMW) also sets
+	 *  qualification bit 0 (implementation-specific; default off) */
+	bool rmw_read_bit;
 } msim_nested;
 
 #define MSIM_NESTED_INIT                                                       \
 	{ .kind = MSIM_NESTED_EPT, .mem = NULL, .guest_by_hpa = false,         \
 	  .eptp = 0, .mbec = false, .ncr3 = 0,                                 \
 	  .host_cr4 = MSIM_CR4_PAE, .host_efer = MSIM_EFER_LME | MSIM_EFER_LMA \
-	  | MSIM_EFER_NXE, .hooks = { NULL, NULL, NULL } }
+	  | MSIM_EFER_NXE, .hooks = { NULL, NULL, NULL }, .rmw_read_bit = false }
 
 /**
  * Check an EPTP against the VMX capabilities in `cpu` (P7.1). Returns true
