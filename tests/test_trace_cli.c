@@ -10,7 +10,10 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "trace_helpers.h"
 
@@ -191,5 +194,50 @@ Test(trace_cli, usage_errors_exit_2_and_help)
 	cr_assert_eq(convert("--help"), 0);
 	out = file_in_dir("out");
 	cr_assert(strstr(out.p, "usage: mmu-sim convert IN OUT [--to text|binary]"));
+	rm_tmp();
+}
+
+/*
+ * Interrupted mid-stream (input still open, temporary output exists):
+ * SIGTERM must leave neither OUT nor the temporary behind.
+ */
+Test(trace_cli, interrupted_run_leaves_nothing)
+{
+	char out[600];
+	int fds[2], st;
+	pid_t pid;
+	FILE *w;
+
+	mkdir_tmp();
+	snprintf(out, sizeof(out), "%s/o.mtrb", dir);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execl(MSIM_CLI, MSIM_CLI, "convert", "-", out, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[0]);
+	w = fdopen(fds[1], "w");
+	fputs("mmu-sim-trace 1\n", w);
+	for (int i = 0; i < 20000; i++)
+		fprintf(w, "mark %d\n", i);
+	fflush(w);
+	/* wait until the converter has created its temporary file */
+	for (int i = 0; i < 500 && stray_files() == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_eq(stray_files(), 1, "temporary output not created");
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	fclose(w);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status 0x%x", st);
+	cr_assert_eq(stray_files(), 0, "interrupted run left a file");
+	cr_assert_eq(access(out, F_OK), -1);
 	rm_tmp();
 }
