@@ -120,8 +120,10 @@ typedef struct msim_paging_regs {
 	uint32_t pkru;      /**< PKRU (user-page keys) */
 	uint32_t pkrs;      /**< IA32_PKRS (supervisor-page keys) */
 	uint64_t pdpte[4];  /**< PAE PDPTE registers */
-	uint8_t cpl;        /**< current privilege level 0..3 */
-	bool cs_l;          /**< executing 64-bit code (CS.L=1) */
+	uint8_t cpl;        /**< current privilege level 0..3 (for callers:
+			         the walker takes the mode from MSIM_WACC_USER) */
+	bool cs_l;          /**< executing 64-bit code (CS.L=1): clearing
+			         CR0.PG then #GPs (P1.3) */
 } msim_paging_regs;
 
 /** Reset state: paging off, CR0=0x60000010 (CD|NW|ET), everything else 0. */
@@ -333,6 +335,9 @@ typedef struct msim_walk_opts {
  * On return res->fault.kind says whether it faulted; res lists the entries
  * read and the references made. Returns 0, or a negative MSIM_E* for bad
  * arguments or a failing memory write.
+ * Outside long mode `la` is truncated to 32 bits (P1.4); in long mode it
+ * is used as given (pass a zero-extended 32-bit address in compatibility
+ * mode) and must be canonical (P1.6/P1.7).
  */
 MSIM_API int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 		       const msim_paging_regs *regs, const msim_walk_opts *opts,
