@@ -253,20 +253,25 @@ const msim_tlb_config *msim_tlb_get_config(const msim_tlb *t)
 	return &t->cfg;
 }
 
-static const unsigned class_shift[MSIM_PS_COUNT_] = { 12, 21, 30 };
-
 static inline struct msim_tlbe *l1_find(struct msim_tarr *arr,
 					const struct msim_ttag *tag,
 					uint64_t la)
 {
-	for (int c = 0; c < MSIM_PS_COUNT_; c++) {
-		struct msim_tlbe *e;
-		if (!arr[c].e)
-			continue;
-		e = msim_tarr_find(&arr[c], msim_tkey(la, class_shift[c]), tag);
+	struct msim_tlbe *e;
+
+	/* 4K first: the common case on the hot path */
+	if (msim_likely(arr[MSIM_PS_4K].e != NULL)) {
+		e = msim_tarr_find(&arr[MSIM_PS_4K], msim_tkey(la, 12), tag);
 		if (e)
 			return e;
 	}
+	if (arr[MSIM_PS_2M].e) {
+		e = msim_tarr_find(&arr[MSIM_PS_2M], msim_tkey(la, 21), tag);
+		if (e)
+			return e;
+	}
+	if (arr[MSIM_PS_1G].e)
+		return msim_tarr_find(&arr[MSIM_PS_1G], msim_tkey(la, 30), tag);
 	return NULL;
 }
 

@@ -19,15 +19,15 @@
 struct msim_tlbe {
 	uint64_t key;
 	uint64_t ep;
-	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
-	uint64_t out2;  /* combined PSC: next table hpa (when HPA flag) */
-	uint64_t stamp; /* LRU age */
-	uint16_t pcid, vpid;
+	uint16_t pcid, vpid; /* compared fields first: one line per entry */
 	uint8_t global;
 	uint8_t flags;  /* MSIM_TLBE_* */
 	uint8_t pat;
 	msim_rights rights;
-};
+	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
+	uint64_t out2;  /* combined PSC: next table hpa (when HPA flag) */
+	uint64_t stamp; /* LRU age */
+} __attribute__((aligned(64)));
 
 #define MSIM_TLBE_HPA 0x01   /* out2 valid (combined PSC) */
 #define MSIM_TLBE_FRAC4M 0x02 /* 2M-sized piece of a 4 MB page (P6.5) */
