@@ -1094,3 +1094,34 @@ Test(walk, P2_12_pdpte_reload_triggers)
 	cr_assert(a.gp);
 	cr_assert(r.cr4 & MSIM_CR4_PGE);
 }
+
+Test(walk, P2_16_pat_index_4k)
+{
+	msim_paging_regs r = wt_regs_lm(ROOT, false);
+	uint64_t pte = map4(WT_PRU | (1ULL << 7) | MSIM_PTE_PWT, WT_PRU);
+
+	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, LA, 0, &res), 0);
+	cr_assert_eq(res.pat, 4 | 1);
+	wt_w64(&t, pte, DATA | WT_PRU | MSIM_PTE_PCD);
+	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, LA, 0, &res), 0);
+	cr_assert_eq(res.pat, 2);
+	/* 4-KB PTE bit 7 is PAT, never PS: still a 4-KB page */
+	cr_assert_eq(res.page_size, 4096);
+}
+
+Test(walk, P3_4_pks_through_the_walk)
+{
+	msim_paging_regs r = wt_regs_lm(ROOT, false);
+
+	cpu.pks = true;
+	r.cr4 |= MSIM_CR4_PKS;
+	r.pkrs = 1u << (2 * 6); /* AD key 6 */
+	map4(WT_P | WT_RW | (6ULL << 59), WT_PRU);
+	cr_assert_eq(pf_code(&r, LA, 0), 0x21);
+	cr_assert_eq(res.fault.kind, MSIM_FAULT_PF);
+	/* keys are ignored without CR4.PKS (P3.10) */
+	r.cr4 &= ~MSIM_CR4_PKS;
+	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, LA, 0, &res), 0);
+	cr_assert_eq(res.fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(res.rights.pk, 0);
+}
