@@ -216,6 +216,17 @@ typedef struct msim_kvm_tags {
 } msim_kvm_tags;
 void msim_kvm_get_tags(const msim_kvm_vcpu *v, msim_kvm_tags *t);
 
+/*
+ * tlb.h glue (kvm_tlb.c): apply a KVM invalidation to a TLB model (call it
+ * from env.tlb with the vCPU's current context), and the tag context the
+ * vCPU's accesses use. Returns what msim_tlb_invalidate returns.
+ */
+struct msim_tlb;
+struct msim_tlb_ctx;
+int msim_kvm_tlb_apply(struct msim_tlb *t, const struct msim_tlb_ctx *ctx,
+		       const msim_kvm_tlb_req *r);
+void msim_kvm_tlb_ctx(const msim_kvm_vcpu *v, struct msim_tlb_ctx *ctx);
+
 /* Model counter by name ("kvm.root.created", "cycles.reset"), 0 if none. */
 uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name);
 
