@@ -1,0 +1,38 @@
+# Figure 1: CR0.WP storm (bench/fig_wp_storm.sh -> wp_storm.csv)
+here = system('dirname '.ARG0); load here.'/style.gp'
+if (fmt eq 'svg') { set terminal svg size 1500,900 dynamic enhanced font 'Helvetica,12' } \
+else { set terminal pngcairo size 1500,900 enhanced font 'Helvetica,11' }
+set output out
+f = datadir.'/wp_storm.csv'
+sel(p, m, po) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\" && $3==\"%s\"' %s", p, m, po, f)
+set logscale x
+set logscale y
+set format y '10^{%L}'
+set xlabel 'CR0.WP toggles per 1,000 guest memory accesses'
+set key inside bottom left font ',9' samplen 2 box opaque
+set multiplot layout 2,3 title "CR0.WP storm (seeds 000/001): KVM cost of W\\^X CR0.WP toggling, 20,000 accesses per run"
+do for [p in "5.10 5.18 6.4"] {
+	if (p ne '5.10') { unset key }
+	set title sprintf('preset %s: cost per toggle', p)
+	set ylabel 'simulated cycles per toggle (WP off+on)'
+	set yrange [1:1e6]
+	plot sel(p,'shadow','unload') u 5:8 w lp lc rgb '#1f77b4' dt 1 pt 7 t 'shadow, unload', \
+	     sel(p,'shadow','keep-roots') u 5:8 w lp lc rgb '#1f77b4' dt 2 pt 6 t 'shadow, keep-roots', \
+	     sel(p,'legacy-tdp','unload') u 5:8 w lp lc rgb '#2ca02c' dt 1 pt 5 t 'legacy TDP, unload', \
+	     sel(p,'legacy-tdp','keep-roots') u 5:8 w lp lc rgb '#2ca02c' dt 2 pt 4 t 'legacy TDP, keep-roots', \
+	     sel(p,'tdp-mmu','unload') u 5:8 w lp lc rgb '#d62728' dt 1 pt 9 t 'TDP MMU, unload', \
+	     sel(p,'tdp-mmu','keep-roots') u 5:8 w lp lc rgb '#d62728' dt 2 pt 8 t 'TDP MMU, keep-roots'
+}
+unset key
+do for [p in "5.10 5.18 6.4"] {
+	set title sprintf('preset %s: whole run', p)
+	set ylabel 'simulated cycles, total'
+	set yrange [1e5:1e9]
+	plot sel(p,'shadow','unload') u 5:6 w lp lc rgb '#1f77b4' dt 1 pt 7 t 'shadow, unload', \
+	     sel(p,'shadow','keep-roots') u 5:6 w lp lc rgb '#1f77b4' dt 2 pt 6 t 'shadow, keep-roots', \
+	     sel(p,'legacy-tdp','unload') u 5:6 w lp lc rgb '#2ca02c' dt 1 pt 5 t 'legacy TDP, unload', \
+	     sel(p,'legacy-tdp','keep-roots') u 5:6 w lp lc rgb '#2ca02c' dt 2 pt 4 t 'legacy TDP, keep-roots', \
+	     sel(p,'tdp-mmu','unload') u 5:6 w lp lc rgb '#d62728' dt 1 pt 9 t 'TDP MMU, unload', \
+	     sel(p,'tdp-mmu','keep-roots') u 5:6 w lp lc rgb '#d62728' dt 2 pt 8 t 'TDP MMU, keep-roots'
+}
+unset multiplot
