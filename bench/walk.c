@@ -13,6 +13,10 @@
  * allocated per walk (the result struct lives on the stack). Time is the
  * thread's CPU time, so other load on the machine does not skew the rate.
  *
+ *   gmem_chase4  context line: the same 4 dependent entry reads done with
+ *                bare msim_gmem_read64 calls and no walker logic -- the
+ *                ceiling any walk over msim_gmem can reach on this machine
+ *
  * Usage: bench_walk [--csv] [walks]   (default 20,000,000 walks per test)
  * Output: "walk4: N walks/s" lines, or with --csv the header
  * "test,walks,seconds,walks_per_s,refs_per_walk" and one line per test.
@@ -108,6 +112,32 @@ static int run(const char *name, msim_gmem *gmem, const msim_cpu_features *cpu,
 	return sink == 1; /* keep the loop */
 }
 
+/* The memory-model floor: 4 dependent reads per address, nothing else. */
+static void chase(msim_gmem *gmem, unsigned long walks, bool csv)
+{
+	uint64_t sink = 0;
+	double t0, dt;
+
+	t0 = now_s();
+	for (unsigned long i = 0; i < walks; i++) {
+		uint64_t va = las[i & (NPAGES - 1)], table = GROOT, e = 0;
+
+		for (unsigned l = 4; l >= 1; l--) {
+			e = msim_gmem_read64(gmem, table + ((va >> (12 + 9 * (l - 1))) & 511) * 8);
+			table = e & 0x000ffffffffff000ULL;
+		}
+		sink += e;
+	}
+	dt = now_s() - t0;
+	if (csv)
+		printf("gmem_chase4,%lu,%.6f,%.0f,4.00\n", walks, dt, walks / dt);
+	else
+		printf("gmem_chase4: %.0f chases/s (%.1f ns/chase; floor for walk4)\n",
+		       walks / dt, dt * 1e9 / walks);
+	if (sink == 1)
+		printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	msim_cpu_features cpu = MSIM_CPU_FEATURES_INIT;
@@ -172,6 +202,7 @@ int main(int argc, char **argv)
 	if (csv)
 		printf("test,walks,seconds,walks_per_s,refs_per_walk\n");
 	rc = run("walk4", g.mem, &cpu, &regs, &opts, walks, csv);
+	chase(g.mem, walks, csv);
 	n.kind = MSIM_NESTED_EPT;
 	n.mem = h.mem;
 	n.eptp = 0x1000000 | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
