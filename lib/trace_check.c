@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "internal.h"
 #include "trace_internal.h"
@@ -59,6 +60,28 @@ static const char *ev_name(const msim_event *ev)
 	if (ev->type == MSIM_EV_EXPECT && ev->arg[0] < MSIM_EXP_COUNT_)
 		return msim_expect_spec_get((unsigned)ev->arg[0])->name;
 	return s ? s->name : "?";
+}
+
+int msim_event_init(msim_event *ev, unsigned type, unsigned kind)
+{
+	unsigned n;
+
+	if (!ev)
+		return msim_err(MSIM_EINVAL, "msim_event_init: NULL event");
+	memset(ev, 0, sizeof(*ev));
+	if (!msim_event_spec_get(type))
+		return msim_err(MSIM_EINVAL, "unknown event type %u", type);
+	if (type == MSIM_EV_EXPECT && kind >= MSIM_EXP_COUNT_)
+		return msim_err(MSIM_EINVAL, "unknown expect kind %u", kind);
+	ev->type = (uint16_t)type;
+	if (type == MSIM_EV_EXPECT) {
+		ev->arg[0] = kind;
+		ev->present = 1;
+	}
+	n = msim_trace_nargs(ev);
+	for (unsigned i = type == MSIM_EV_EXPECT; i < n; i++)
+		ev->arg[i] = msim_trace_arg(ev, i)->def;
+	return 0;
 }
 
 /* wrmem: an aligned 1/2/4/8-byte store whose value fits its size. */

@@ -404,3 +404,53 @@ Test(trace, crlf_and_missing_final_newline)
 	msim_trace_close(r);
 	fclose(f);
 }
+
+/* msim_event_init: table defaults, no present bits except expect's kind. */
+Test(trace, event_init_defaults)
+{
+	msim_event ev;
+	char buf[128];
+
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_WRMEM, 0), 0);
+	cr_assert_eq(ev.arg[2], 8);
+	cr_assert_eq(ev.present, 0);
+	ev.arg[0] = 0x1000;
+	ev.arg[1] = 0x7;
+	ev.present = 0x3;
+	cr_assert_eq(msim_event_check(&ev, "t", 1), 0, "%s", msim_last_error());
+	cr_assert_eq(msim_event_format(&ev, buf, sizeof(buf)), 16);
+	cr_assert_str_eq(buf, "wrmem 0x1000 0x7");
+
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_MACHINE, 0), 0);
+	cr_assert_eq(ev.arg[0], 1);
+	cr_assert_eq(ev.arg[1], 46);
+	cr_assert_eq(ev.arg[3], UINT64_MAX);
+	cr_assert_eq(msim_event_format(&ev, buf, sizeof(buf)), 7);
+	cr_assert_str_eq(buf, "machine");
+
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_VMENTRY, 0), 0);
+	cr_assert_eq(ev.arg[5], 0x80050033);
+
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_EXPECT, MSIM_EXP_ROOT), 0);
+	cr_assert_eq(ev.arg[0], MSIM_EXP_ROOT);
+	cr_assert_eq(ev.present, 1);
+	ev.arg[1] = 2; /* cached */
+	ev.present |= 2;
+	cr_assert_eq(msim_event_format(&ev, buf, sizeof(buf)), 18);
+	cr_assert_str_eq(buf, "expect root cached");
+
+	cr_assert_eq(msim_event_init(&ev, 0, 0), MSIM_EINVAL);
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_COUNT_, 0), MSIM_EINVAL);
+	cr_assert_eq(msim_event_init(&ev, MSIM_EV_EXPECT, MSIM_EXP_COUNT_), MSIM_EINVAL);
+}
+
+/* A generator that leaves a defaulted arg at 0 is caught, not guessed. */
+Test(trace, absent_arg_must_hold_its_default)
+{
+	msim_event ev = { .type = MSIM_EV_WRMEM, .present = 0x3,
+			  .arg = { 0x1000, 0x7 } };
+
+	cr_assert_eq(msim_event_check(&ev, "gen", 3), MSIM_EINVAL);
+	cr_assert_str_eq(msim_last_error(),
+			 "gen:3: wrmem size=0 impossible (must be 1, 2, 4 or 8)");
+}

@@ -164,6 +164,15 @@ MSIM_API int msim_event_parse(const char *text, msim_event *ev, uint32_t vcpu,
 			      const char *file, uint64_t line);
 
 /**
+ * Start building an event: zero *ev, set its type and every argument to
+ * its table default with no present bit. For MSIM_EV_EXPECT, `kind` goes
+ * to arg[0] (present) and the kind's defaults to arg[1..]; otherwise
+ * `kind` is ignored. Callers then set the args they give, with their
+ * present bits. MSIM_EINVAL for an unknown type or kind.
+ */
+MSIM_API int msim_event_init(msim_event *ev, unsigned type, unsigned kind);
+
+/**
  * Check an event against the table and the format's semantic rules: known
  * type (and expect kind), required args present, no present bit beyond the
  * table, every arg <= its max (MSIM_ERANGE), and the combination rules
