@@ -291,7 +291,12 @@ typedef struct msim_walk_result {
  * hit: the walk reads the entry of `level` in the table at `table` and
  * continues down, with `rights` already accumulated above. level 0 = walk
  * from the root. In a 2D walk `table_hpa` (if table_hpa_valid) skips the
- * nested walk of that table too (combined PSC, P8.7).
+ * nested walk of that table too (combined PSC, P8.7); rights.nested and
+ * rights.ept then describe the nested rights of that table's page, used
+ * if the walk must write a guest A/D flag into it (nested == 0: assumed
+ * writable). The same struct serves as a nested-PSC start (ept.h hooks):
+ * there `table` is the hpa of the EPT/NPT table and rights.ept the EPT
+ * R/W/X/XU accumulated above it.
  */
 typedef struct msim_walk_start {
 	unsigned level;
