@@ -264,6 +264,8 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 bool kvm_shadow_present(const struct msim_kvm_vcpu *v, uint64_t gva,
 			const msim_walk_result *gw);
 bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa);
+int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
+		     uint64_t gpa, msim_kvm_access_res *res);
 void kvm_shadow_invalidate_gva(struct msim_kvm_vcpu *v, uint64_t gva,
 			       uint32_t roots);
 

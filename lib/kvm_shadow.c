@@ -651,3 +651,64 @@ void kvm_shadow_invalidate_gva(struct msim_kvm_vcpu *v, uint64_t gva,
 		if ((roots & KVM_ROOT_PREVIOUS(i)) && mmu->prev[i].sp)
 			invalidate_root_gva(v->kvm, mmu->prev[i].sp, gva);
 }
+
+/*
+ * Legacy TDP (R4.4, R4.13): the tree below a direct root is made of direct
+ * shadow pages in the hash, keyed by the first gfn they map, so a dropped
+ * root comes back with its subtree (the "safety net" of R4.5).
+ */
+int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
+		     uint64_t gpa, msim_kvm_access_res *res)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_sp *sp = root;
+	unsigned level = root->level, idx;
+	msim_kvm_role r;
+	bool created;
+	int rc;
+
+	/* hardware walk of the EPT/NPT tree KVM built */
+	for (; level > 1; level--) {
+		struct kvm_sp *c = sp->spt ? sp->spt[level_index(gpa, level)] : NULL;
+
+		if (!c)
+			break;
+		sp = c;
+	}
+	if (level == 1 && bit_test(sp->leaf, level_index(gpa, 1)))
+		return 0;
+	/* EPT violation / #NPF: kvm_tdp_page_fault -> direct_map */
+	res->exits++;
+	kvm_count(kvm, KC_TDP_FAULT, 1);
+	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.tdp_fault);
+	kvm_vmexit_cost(v);
+	for (; level > 1; level--) {
+		uint64_t span = 1ULL << (9 * (level - 1));
+		struct kvm_sp *child;
+
+		idx = level_index(gpa, level);
+		msim_kvm_role_decode(sp->role, kvm->o.kernel, &r);
+		r.level = (uint8_t)(level - 1);
+		r.direct = 1;
+		r.access = 7;
+		r.quadrant = 0;
+		r.passthrough = 0;
+		r.invalid = 0;
+		child = kvm_get_shadow_page(kvm, (gpa >> 12) & ~(span - 1),
+					    msim_kvm_role_word(&r, kvm->o.kernel),
+					    &r, &created);
+		if (!child)
+			return MSIM_ENOMEM;
+		rc = link_child(sp, idx, child);
+		if (rc)
+			return rc;
+		kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.spte_set);
+		res->mapped++;
+		sp = child;
+	}
+	idx = level_index(gpa, 1);
+	sp->leaf[idx / 64] |= 1ULL << (idx % 64);
+	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.spte_set);
+	res->mapped++;
+	return 0;
+}

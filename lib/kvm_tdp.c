@@ -1,9 +1,11 @@
 /*
  * TDP: the TDP MMU's root list (shared, refcounted roots, R4.14-R4.15,
- * R5.1-R5.7) and the mapping model of every direct root (TDP MMU roots and
- * legacy-TDP roots alike): the set of gfns the tree maps. An EPT/NPT
- * violation adds the gfn; tearing a tree down empties it, so the guest
- * refaults everything afterwards.
+ * R5.1-R5.7) and its mapping model: the set of gfns a root's tree maps
+ * (TDP MMU pages below the root are in no hash). An EPT/NPT violation adds
+ * the gfn; tearing a tree down empties it, so the guest refaults
+ * everything afterwards. Legacy-TDP roots use direct shadow pages instead
+ * (kvm_direct_touch); nested-EPT/NPT roots (guest_mmu) use the gfn set
+ * keyed by L2 gpa (an approximation: EPT12 is not walked).
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -171,6 +173,8 @@ static int touch(struct msim_kvm_vcpu *v, struct kvm_sp *root, uint64_t gpa,
 	bool added;
 	int rc;
 
+	if (!root->tdp_mmu && root->direct)
+		return kvm_direct_touch(v, root, gpa, res); /* legacy TDP */
 	if (kvm_gfnset_has(&root->tree, gpa >> 12))
 		return 0;
 	/* EPT violation / #NPF: KVM maps the gfn (kvm_tdp_page_fault) */

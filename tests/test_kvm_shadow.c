@@ -234,3 +234,43 @@ Test(kvm_shadow, R4_14_R4_15_tree_refault_after_reset)
 		kt_free(t);
 	}
 }
+
+/* R4.13 / R4.5: legacy TDP direct pages live in the hash; the wp1 tree
+ * comes back with the root after a WP round trip (pre-5.18 roles) */
+Test(kvm_shadow, R4_13_legacy_tdp_tree_survives_in_hash)
+{
+	const char *p[2] = { "preset=5.10,mmu=legacy-tdp", "preset=5.10" };
+	unsigned want[2] = { 0, 5 };
+
+	for (int i = 0; i < 2; i++) {
+		struct kt *t = kt_new(p[i], 1);
+		msim_kvm_vcpu *v = kt_vcpu(t, 0);
+
+		tables(t);
+		kt_long(v, PML4);
+		cr_assert_eq(acc(v, MSIM_ACC_READ, GVA).exits, 5);
+		msim_kvm_on_cr0(v, CR0_LONG, CR0_LONG & ~MSIM_CR0_WP);
+		cr_assert_eq(acc(v, MSIM_ACC_READ, GVA).exits, 5, "%s", p[i]);
+		msim_kvm_on_cr0(v, CR0_LONG & ~MSIM_CR0_WP, CR0_LONG);
+		cr_assert_eq(acc(v, MSIM_ACC_READ, GVA).exits, want[i], "%s", p[i]);
+		kt_free(t);
+	}
+}
+
+Test(kvm_shadow, R4_4_legacy_tdp_direct_pages_keyed_by_gfn_base)
+{
+	struct kt *t = kt_new("preset=5.18,mmu=legacy-tdp", 1);
+	msim_kvm_vcpu *v = kt_vcpu(t, 0);
+	uint32_t root;
+
+	tables(t);
+	kt_long(v, PML4);
+	root = v->root_mmu.root_role;
+	acc(v, MSIM_ACC_READ, GVA);
+	/* data gpa 0x50000: level-1 direct page maps gfns 0..511 (gfn 0) */
+	cr_assert_not_null(kt_find_sp(t, 0, (root & ~0xfu) | 1));
+	cr_assert_not_null(kt_find_sp(t, 0, (root & ~0xfu) | 2));
+	cr_assert_not_null(kt_find_sp(t, 0, (root & ~0xfu) | 3));
+	cr_assert_eq(kc(t, "kvm.sp.created"), 4);
+	kt_free(t);
+}
