@@ -295,8 +295,9 @@ typedef struct msim_walk_result {
  * rights.ept then describe the nested rights of that table's page, used
  * if the walk must write a guest A/D flag into it (nested == 0: assumed
  * writable). The same struct serves as a nested-PSC start (ept.h hooks):
- * there `table` is the hpa of the EPT/NPT table and rights.ept the EPT
- * R/W/X/XU accumulated above it.
+ * there `table` is the hpa of the EPT/NPT table and the rights are those
+ * accumulated above it (EPT: rights.nested = 1 and rights.ept; NPT:
+ * rights.rw/us/xd).
  */
 typedef struct msim_walk_start {
 	unsigned level;
