@@ -24,7 +24,7 @@ static int emit(msim_trace_writer *w, unsigned type, unsigned nargs,
 
 static int wr_event(void *ctx, uint64_t gpa, uint64_t val)
 {
-	return emit(ctx, MSIM_EV_WRMEM, 2, gpa, val, 0);
+	return emit(ctx, MSIM_EV_WRMEM, 2, gpa, val, 8);
 }
 
 static int chase_run(const msim_gen_opts *opts, msim_trace_writer *w)
