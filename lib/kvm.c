@@ -168,6 +168,12 @@ void msim_kvm_free(msim_kvm *kvm)
 	for (unsigned i = 0; i < kvm->nzap; i++)
 		kvm_sp_destroy(kvm, kvm->zap_list[i]);
 	free_tree_pages(kvm);
+	while (kvm->sp_free) {
+		struct kvm_sp *sp = kvm->sp_free;
+
+		kvm->sp_free = sp->hnext;
+		free(sp);
+	}
 	free(kvm->zap_list);
 	free(kvm->vcpus);
 	free(kvm);

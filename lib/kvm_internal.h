@@ -186,6 +186,7 @@ struct msim_kvm {
 	struct kvm_sp *tdp_roots;
 	uint8_t valid_gen;
 	uint64_t next_hpa;
+	struct kvm_sp *sp_free;   /* recycled page headers (hnext-linked) */
 	struct kvm_sp **zap_list; /* prepared zaps awaiting commit */
 	unsigned nzap, capzap;
 	bool zap_list_flush;   /* something was zapped since the last commit */

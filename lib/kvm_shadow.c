@@ -34,8 +34,15 @@ static bool sp_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp)
 struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
 			  const msim_kvm_role *rf)
 {
-	struct kvm_sp *sp = calloc(1, sizeof(*sp));
+	struct kvm_sp *sp = kvm->sp_free;
 
+	/* headers are recycled: roots come and go on every TDP MMU reset */
+	if (sp) {
+		kvm->sp_free = sp->hnext;
+		memset(sp, 0, sizeof(*sp));
+	} else {
+		sp = calloc(1, sizeof(*sp));
+	}
 	if (!sp) {
 		msim_err(MSIM_ENOMEM, "out of memory allocating a shadow page");
 		return NULL;
@@ -78,7 +85,8 @@ void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp)
 	free(sp->spt);
 	free(sp->parents);
 	free(sp->tree.slot);
-	free(sp);
+	sp->hnext = kvm->sp_free;
+	kvm->sp_free = sp;
 }
 
 /* R4.3: header from the caches, stamp gen, active list head, hash */
