@@ -242,7 +242,7 @@ static int text_peek_header(msim_trace_reader *r)
 static int text_next(msim_trace_reader *r, msim_event *ev, const char **comment)
 {
 	for (;;) {
-		char *s, *hash;
+		char *s = NULL, *hash;
 		int ret = text_line(r, &s);
 
 		if (ret < 0)

@@ -4,7 +4,6 @@
  * SPDX-License-Identifier: MIT
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,7 +75,10 @@ static int parse_u64(tok t, uint64_t *v, const char *what, const char *file,
 
 		if (d < 0 || (unsigned)d >= base)
 			goto bad;
-		if (x > (UINT64_MAX - (unsigned)d) / base)
+		/* no division per digit: the parser reads millions of numbers */
+		if (base == 16 ? x >> 60 != 0 :
+		    x > UINT64_MAX / 10 || (x == UINT64_MAX / 10 &&
+					    (unsigned)d > UINT64_MAX % 10))
 			return msim_err(MSIM_ERANGE, "%s:%" PRIu64
 					": number '%.*s' for '%s' overflows 64 bits",
 					file, line, qn, t.p, what);
@@ -179,14 +181,13 @@ int msim_event_parse(const char *text, msim_event *ev, uint32_t vcpu,
 	kw = next_tok(&p, end);
 	if (!kw.n)
 		return 0; /* blank or comment-only: no event */
-	{
-		char name[16];
+	type = MSIM_EV_NONE;
+	for (unsigned t = 1; t < MSIM_EV_COUNT_; t++) {
+		const char *name = msim_event_spec_get(t)->name;
 
-		type = MSIM_EV_NONE;
-		if (kw.n < sizeof(name)) {
-			memcpy(name, kw.p, kw.n);
-			name[kw.n] = '\0';
-			type = msim_event_type_from_name(name);
+		if (name[0] == kw.p[0] && tok_eq(kw, name)) {
+			type = t;
+			break;
 		}
 	}
 	if (type == MSIM_EV_NONE)
@@ -239,26 +240,47 @@ static bool decimal_arg(const msim_event *ev, const msim_arg_spec *a)
 	if (a->kind == MSIM_ARG_BOOL || ev->type == MSIM_EV_VCPU)
 		return true;
 	for (unsigned i = 0; names[i]; i++)
-		if (!strcmp(a->name, names[i]))
+		if (a->name[0] == names[i][0] && !strcmp(a->name, names[i]))
 			return true;
 	return false;
 }
 
-/* Append to buf at *pos; on overflow only *pos keeps counting. */
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-	MSIM_PRINTF(4, 5);
+/*
+ * Longest canonical line: keyword + 8 x (" " + key + "=" + 0x + 16 digits);
+ * keys and keywords are short table names.
+ */
+#define FORMAT_MAX 512
 
-static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+/* Hand-rolled number output: the writer formats millions of lines. */
+static char *put_u64(char *p, uint64_t v, bool hex)
 {
-	va_list ap;
-	int n;
+	char tmp[20];
+	unsigned n = 0;
 
-	va_start(ap, fmt);
-	n = vsnprintf(*pos < len ? buf + *pos : NULL, *pos < len ? len - *pos : 0,
-		      fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		*pos += (size_t)n;
+	if (hex) {
+		*p++ = '0';
+		*p++ = 'x';
+		do {
+			tmp[n++] = "0123456789abcdef"[v & 15];
+			v >>= 4;
+		} while (v);
+	} else {
+		do {
+			tmp[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+	}
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
 }
 
 static const char *sym(const msim_arg_spec *a, uint64_t v)
@@ -272,8 +294,9 @@ static const char *sym(const msim_arg_spec *a, uint64_t v)
 int msim_event_format(const msim_event *ev, char *buf, size_t len)
 {
 	const msim_event_spec *s;
+	char line[FORMAT_MAX], *p = line;
 	unsigned n;
-	size_t pos = 0;
+	size_t used;
 
 	if (!ev || (!buf && len))
 		return msim_err(MSIM_EINVAL, "msim_event_format: NULL argument");
@@ -284,7 +307,7 @@ int msim_event_format(const msim_event *ev, char *buf, size_t len)
 	if (ev->type == MSIM_EV_EXPECT && ev->arg[0] >= MSIM_EXP_COUNT_)
 		return msim_err(MSIM_EINVAL, "cannot format expect kind %" PRIu64,
 				ev->arg[0]);
-	put(buf, len, &pos, "%s", s->name);
+	p = put_str(p, s->name);
 	n = msim_trace_nargs(ev);
 	/* Two passes: bare positional values first, then key=value. */
 	for (int keyed = 0; keyed < 2; keyed++) {
@@ -295,9 +318,11 @@ int msim_event_format(const msim_event *ev, char *buf, size_t len)
 			if (a->positional == (bool)keyed ||
 			    !msim_trace_arg_written(ev, i))
 				continue;
-			put(buf, len, &pos, " ");
-			if (keyed)
-				put(buf, len, &pos, "%s=", a->name);
+			*p++ = ' ';
+			if (keyed) {
+				p = put_str(p, a->name);
+				*p++ = '=';
+			}
 			if (a->kind == MSIM_ARG_ENUM) {
 				const char *name = sym(a, v);
 
@@ -305,16 +330,17 @@ int msim_event_format(const msim_event *ev, char *buf, size_t len)
 					return msim_err(MSIM_EINVAL,
 							"cannot format %s=%" PRIu64
 							" (no such symbol)", a->name, v);
-				put(buf, len, &pos, "%s", name);
-			} else if (decimal_arg(ev, a)) {
-				put(buf, len, &pos, "%" PRIu64, v);
+				p = put_str(p, name);
 			} else {
-				put(buf, len, &pos, "0x%" PRIx64, v);
+				p = put_u64(p, v, !decimal_arg(ev, a));
 			}
 		}
 	}
-	if (pos >= len)
+	used = (size_t)(p - line);
+	if (used >= len)
 		return msim_err(MSIM_ERANGE, "formatted event needs %zu bytes, "
-				"buffer has %zu", pos + 1, len);
-	return (int)pos;
+				"buffer has %zu", used + 1, len);
+	memcpy(buf, line, used);
+	buf[used] = '\0';
+	return (int)used;
 }
