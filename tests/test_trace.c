@@ -145,6 +145,15 @@ Test(trace, parse_full_64bit_numbers)
 	cr_assert_eq(ev.arg[0], 10, "leading zero is not octal");
 	cr_assert_eq(msim_event_parse("mark 0x0000000000000000001", &ev, 0, "t", 1), 0);
 	cr_assert_eq(ev.arg[0], 1);
+	/* the last decimal digit at UINT64_MAX / 10: 0..5 fit, 6..9 do not */
+	cr_assert_eq(msim_event_parse("mark 18446744073709551610", &ev, 0, "t", 1), 0);
+	cr_assert_eq(ev.arg[0], UINT64_MAX - 5);
+	cr_assert_eq(msim_event_parse("mark 18446744073709551619", &ev, 0, "t", 1),
+		     MSIM_ERANGE);
+	cr_assert_eq(msim_event_parse("mark 99999999999999999999", &ev, 0, "t", 1),
+		     MSIM_ERANGE);
+	cr_assert_eq(msim_event_parse("mark 0x0fffffffffffffffff", &ev, 0, "t", 1),
+		     MSIM_ERANGE);
 	cr_assert_eq(msim_event_parse("mark 0x10000000000000000", &ev, 0, "t", 7),
 		     MSIM_ERANGE);
 	cr_assert_str_eq(msim_last_error(),
