@@ -282,7 +282,7 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 	if (lvl && hit_usable(x, &h, access)) {
 		res->tlb_level = (unsigned)lvl;
 		res->pa = h.pa;
-		res->gpa = h.pa; /* 2D: the combined entry holds no gpa */
+		res->gpa = h.gpa;
 		res->page_size = h.page_size;
 		if (lvl == 1) {
 			bump(hw, fetch ? C_L1I_HIT : C_L1D_HIT, 1);

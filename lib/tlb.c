@@ -282,6 +282,7 @@ static void hit_out(const struct msim_tlbe *e, uint64_t la, unsigned level,
 	uint64_t mask = (1ULL << shift) - 1;
 
 	out->pa = e->out | (la & mask);
+	out->gpa = e->out2 | (la & mask);
 	out->page_size = 1ULL << shift;
 	out->rights = &e->rights;
 	out->pat = e->pat;
@@ -373,6 +374,7 @@ void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 	ne.key = msim_tkey(la, shift);
 	ne.ep = tag.ep;
 	ne.out = res->pa & ~((1ULL << shift) - 1);
+	ne.out2 = res->gpa & ~((1ULL << shift) - 1); /* gpa, for reporting */
 	ne.pcid = tag.pcid;
 	ne.vpid = tag.vpid;
 	ne.pat = res->pat;

@@ -25,7 +25,7 @@ struct msim_tlbe {
 	uint8_t pat;
 	msim_rights rights;
 	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
-	uint64_t out2;  /* combined PSC: next table hpa (when HPA flag) */
+	uint64_t out2;  /* TLB: gpa page base; combined PSC: next table hpa */
 	uint64_t stamp; /* LRU age */
 } __attribute__((aligned(64)));
 

@@ -148,6 +148,7 @@ Test(tlb, P8_7_combined_entry_is_min_of_guest_and_nested_page)
 
 	memset(&r, 0, sizeof(r));
 	r.pa = 0x40201000; /* guest 2M page, nested 4K page */
+	r.gpa = 0x30201000;
 	r.page_size = 2ULL << 20;
 	r.nested_page_size = 4096;
 	r.leaf_level = 2;
@@ -155,6 +156,7 @@ Test(tlb, P8_7_combined_entry_is_min_of_guest_and_nested_page)
 	cr_assert_eq(msim_tlb_lookup(t, &c, 0x600201234, false, &h), 1);
 	cr_assert_eq(h.page_size, 4096);
 	cr_assert_eq(h.pa, 0x40201234);
+	cr_assert_eq(h.gpa, 0x30201234, "the combined entry remembers the gpa");
 	cr_assert_not(hit(&c, 0x600202000), "next 4K of the 2M guest page");
 }
 
@@ -170,6 +172,42 @@ Test(tlb, stlb_hit_refills_l1)
 	cr_assert_eq(msim_tlb_lookup(t, &c, 0x1000, false, &h), 2);
 	cr_assert_eq(h.pa, 0x2000);
 	cr_assert_eq(msim_tlb_lookup(t, &c, 0x1000, false, &h), 1);
+}
+
+Test(tlb, fetch_fills_itlb_data_lookup_uses_stlb)
+{
+	msim_tlb_ctx c = ctx(0, 0, 0, false);
+	msim_walk_result r;
+	msim_tlb_hit h;
+
+	memset(&r, 0, sizeof(r));
+	r.pa = 0x5000;
+	r.gpa = 0x5000;
+	r.page_size = 4096;
+	r.leaf_level = 1;
+	msim_tlb_fill(t, &c, 0x1000, true, &r);
+	cr_assert_eq(msim_tlb_count(t, MSIM_TLBP_L1I), 1);
+	cr_assert_eq(msim_tlb_count(t, MSIM_TLBP_L1D), 0);
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x1000, true, &h), 1);
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x1000, false, &h), 2,
+		     "shared STLB serves the data side");
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x1000, false, &h), 1);
+}
+
+Test(tlb, gigabyte_pages_use_the_1g_arrays)
+{
+	msim_tlb_ctx c = ctx(0, 0, 0, false);
+	msim_tlb_hit h;
+
+	fill_ps(&c, 0x40000000, 0x1c0000000, 1ULL << 30, false);
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x7fffffff, false, &h), 1);
+	cr_assert_eq(h.pa, 0x1ffffffff);
+	cr_assert_eq(h.page_size, 1ULL << 30);
+	/* the 4-entry L1 1G array loses it to 4 other 1G pages; the 16-entry
+	 * 1G STLB still has it */
+	for (uint64_t i = 2; i < 6; i++)
+		fill_ps(&c, i << 30, 0, 1ULL << 30, false);
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x40000000, false, &h), 2);
 }
 
 /* ------------------------------------------------------------ MOV CR3 */

@@ -138,6 +138,7 @@ MSIM_API const msim_tlb_config *msim_tlb_get_config(const msim_tlb *t);
 /** A TLB hit. `rights` points into the entry (valid until the next fill). */
 typedef struct msim_tlb_hit {
 	uint64_t pa;          /**< translated address (hpa in 2D, else (g)pa) */
+	uint64_t gpa;         /**< guest-physical address (= pa unless 2D) */
 	uint64_t page_size;
 	const msim_rights *rights;
 	uint8_t pat;
