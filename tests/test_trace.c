@@ -463,3 +463,29 @@ Test(trace, absent_arg_must_hold_its_default)
 	cr_assert_str_eq(msim_last_error(),
 			 "gen:3: wrmem size=0 impossible (must be 1, 2, 4 or 8)");
 }
+
+/* FORMAT.md: comments up to 65535 bytes fit a record and a text line. */
+Test(trace, longest_comment_round_trips)
+{
+	size_t max = MSIM_TRACE_LINE_MAX - 1;
+	char *c = malloc(max + 2);
+	th_buf txt = { 0 }, bin, back;
+	msim_trace_writer *w;
+	FILE *f;
+
+	memset(c, 'c', max + 1);
+	c[max + 1] = '\0';
+	f = open_memstream(&txt.p, &txt.n);
+	cr_assert_eq(msim_trace_writer_create(&w, f, MSIM_TRACE_TEXT), 0);
+	cr_assert_eq(msim_trace_write_comment(w, c), MSIM_EINVAL, "65536 bytes");
+	c[max] = '\0';
+	cr_assert_eq(msim_trace_write_comment(w, c), 0);
+	msim_trace_writer_free(w);
+	fclose(f);
+	cr_assert_eq(txt.n, 16 + 1 + max + 1);
+	cr_assert_eq(th_convert(txt, MSIM_TRACE_BINARY, &bin), 0, "%s", msim_last_error());
+	cr_assert_eq(bin.n, 8 + 1 + 3 + max, "type, 3-byte length, text");
+	cr_assert_eq(th_convert(bin, MSIM_TRACE_TEXT, &back), 0, "%s", msim_last_error());
+	assert_same(txt, back);
+	free(c);
+}
