@@ -7,14 +7,17 @@
 #include "kvm_internal.h"
 
 /*
- * nested_has_guest_tlb_tag. The spec recalled it from memory as
- * enable_ept || (vpid12 && vpid02); the kernel source found by search
- * (vmx/nested.c, ~v5.x copy) reads nested_cpu_has_ept(vmcs12) ||
- * (nested_cpu_has_vpid(vmcs12) && vpid02): L1's EPT, not L0's.
+ * nested_has_guest_tlb_tag. Checked in the kernel source (search tool):
+ * a ~v5.8-5.15 vmx/nested.c reads enable_ept || (nested_cpu_has_vpid(vmcs12)
+ * && vpid02) ("if L0 uses EPT, L1 and L2 run with different EPTP because
+ * guest_mode is part of kvm_mmu_page_role"), as the spec recalled; an older
+ * (~v4.20-5.7) copy reads nested_cpu_has_ept(vmcs12) instead of enable_ept.
  */
 static bool has_guest_tlb_tag(const struct msim_kvm_vcpu *v)
 {
-	return v->ept12 || (v->vpid12_en && v->vpid02);
+	bool ept = v->kvm->o.kernel >= 508 ? kvm_tdp(v->kvm) : v->ept12;
+
+	return ept || (v->vpid12_en && v->vpid02);
 }
 
 void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
@@ -49,13 +52,20 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 		return;
 	}
 	if (k >= 508) {
-		/* R7.10: tag check first; vpid12 change -> INVVPID vpid02 */
-		if (!has_guest_tlb_tag(v)) {
-			kvm_make_request(v, REQ_FLUSH_CURRENT);
+		/*
+		 * R7.10, as read in a ~v5.8-5.15 nested.c (the spec's order
+		 * was from memory): nothing without L0 VPID; vmcs12 without
+		 * VPID -> KVM_REQ_TLB_FLUSH (all contexts); no guest tag ->
+		 * FLUSH_CURRENT; new vpid12 on entry -> vpid_sync_context(vpid02).
+		 */
+		if (!kvm->o.vpid)
+			return;
+		if (!v->vpid12_en) {
+			kvm_make_request(v, REQ_TLB_FLUSH);
 			return;
 		}
-		if (!v->vpid12_en) {
-			kvm_make_request(v, REQ_FLUSH_GUEST);
+		if (!has_guest_tlb_tag(v)) {
+			kvm_make_request(v, REQ_FLUSH_CURRENT);
 			return;
 		}
 		if (is_vmenter && v->vpid12 != v->last_vpid) {

@@ -252,3 +252,15 @@ Test(kvm_nested, R1_15_nested_npt_role_from_l1)
 	cr_assert_eq(v->guest_mmu.root.sp->role, w & ~(1u << 13));
 	kt_free(t);
 }
+
+/*
+ * R7.10 as read in a ~5.8-5.15 nested.c: vmcs12 without VPID requests
+ * KVM_REQ_TLB_FLUSH (all contexts) on entry and exit; from ~5.16 it is
+ * FLUSH_GUEST instead (E3b), and L0 without VPID skips it all in 5.8-5.15.
+ */
+Test(kvm_nested, R7_10_no_vmcs12_vpid_flushes_all_5_10)
+{
+	cr_assert_eq(all_per_round_trip("preset=5.10", false), 2);
+	cr_assert_eq(all_per_round_trip("preset=5.18", false), 0);
+	cr_assert_eq(all_per_round_trip("preset=5.10,vpid=0", false), 0);
+}
