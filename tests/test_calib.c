@@ -18,7 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chase_internal.h"
 #include "mmu_sim/cost.h"
+#include "mmu_sim/gen.h"
+#include "mmu_sim/trace.h"
 
 #define MAXPTS 128
 #define KNEE_SLACK 1 /* grid steps a knee may move */
@@ -251,4 +254,73 @@ Test(calib, chase_order_is_a_cycle_matching_probe)
 	msim_chase_order(&o, order);
 	for (int i = 0; i < 100; i++)
 		cr_assert_eq(order[i], (uint64_t)i);
+}
+
+/*
+ * `mmu-sim gen chase` describes the same memory as the predictor: replay
+ * its wrmem events into a memory and walk every access (P4.1 reference
+ * walk): each lands in the page's scattered frame at line page%64, in the
+ * order msim_chase_order gives, after one warm-up cycle and a mark.
+ */
+Test(calib, gen_chase_trace_matches_the_predictor_layout)
+{
+	msim_gen_opts go = MSIM_GEN_OPTS_INIT;
+	msim_chase_opts o = MSIM_CHASE_OPTS_INIT;
+	msim_trace_writer *w;
+	msim_trace_reader *r;
+	msim_gmem *mem;
+	msim_event ev;
+	msim_cpu_features cpu = MSIM_CPU_FEATURES_INIT;
+	msim_paging_regs regs = MSIM_PAGING_REGS_INIT;
+	uint64_t order[700];
+	unsigned naccess = 0, marks = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	go.seed = 5;
+	go.params = "pages=700,order=random,pagesize=4k,accesses=50";
+	cr_assert_eq(msim_trace_writer_create(&w, f, MSIM_TRACE_TEXT), 0);
+	cr_assert_eq(msim_gen("chase", &go, w), 0, "%s", msim_last_error());
+	msim_trace_writer_free(w);
+	fclose(f);
+	o.pages = 700;
+	o.seed = 5;
+	msim_chase_order(&o, order);
+	cr_assert_eq(msim_gmem_create(&mem, NULL), 0);
+	f = fmemopen(buf, len, "r");
+	cr_assert_eq(msim_trace_open_stream(&r, f, "chase"), 0);
+	regs.cr0 = MSIM_CR0_PE | MSIM_CR0_PG;
+	regs.cr4 = MSIM_CR4_PAE;
+	regs.efer = MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE;
+	regs.cpl = 3;
+	while (msim_trace_next(r, &ev) == 0) {
+		if (ev.type == MSIM_EV_WRMEM)
+			cr_assert_eq(msim_gmem_write(mem, ev.arg[0], 8, ev.arg[1]), 0);
+		else if (ev.type == MSIM_EV_CR3)
+			regs.cr3 = ev.arg[0];
+		else if (ev.type == MSIM_EV_MARK) {
+			cr_assert_eq(naccess, 700, "mark after the warm-up cycle");
+			marks++;
+		} else if (ev.type == MSIM_EV_ACCESS) {
+			msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
+			msim_walk_result res;
+			uint64_t page = order[naccess % 700];
+
+			wo.reference = true;
+			cr_assert_eq(ev.arg[1], msim_chase_va(&o, page));
+			cr_assert_eq(msim_walk(mem, &cpu, &regs, &wo, ev.arg[1],
+					       MSIM_WACC_USER, &res), 0);
+			cr_assert_eq(res.fault.kind, MSIM_FAULT_NONE);
+			cr_assert_eq(res.pa, msim_chase_gpa(&o, page) + (page % 64) * 64);
+			cr_assert_eq(res.nad_writes, 0, "A/D preset as on the probe");
+			naccess++;
+		}
+	}
+	cr_assert_eq(naccess, 750);
+	cr_assert_eq(marks, 1);
+	msim_trace_close(r);
+	fclose(f);
+	free(buf);
+	msim_gmem_free(mem);
 }
