@@ -1,7 +1,10 @@
 /*
  * Sparse physical memory: open-addressing hash from frame number to a
- * 4 KiB backing page. Reads never allocate, so the walker's hot path
- * allocates nothing.
+ * 4 KiB backing page, fronted by a small direct-mapped cache of recent
+ * frames (a walk touches a handful of table pages over and over). Reads
+ * never allocate, so the walker's hot path allocates nothing. The cache
+ * makes even reads mutate the object: one msim_gmem must not be used from
+ * two threads at once.
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include "mmu_sim/gmem.h"
 
 #define GM_EMPTY UINT64_MAX
+#define GM_CACHE 256 /* direct-mapped frame cache entries (power of two) */
 
 struct gm_slot {
 	uint64_t pfn;
@@ -22,9 +26,7 @@ struct msim_gmem {
 	uint64_t cap;   /* power of two */
 	uint64_t used;
 	uint64_t max_pages;
-	/* one-entry lookup cache: walks hit the same table page repeatedly */
-	uint64_t last_pfn;
-	uint8_t *last_page;
+	struct gm_slot cache[GM_CACHE];
 };
 
 static inline uint64_t gm_hash(uint64_t pfn)
@@ -91,7 +93,8 @@ int msim_gmem_create(msim_gmem **out, const msim_gmem_opts *opts)
 	for (uint64_t i = 0; i < m->cap; i++)
 		m->slots[i].pfn = GM_EMPTY;
 	m->max_pages = opts->max_bytes >> 12;
-	m->last_pfn = GM_EMPTY;
+	for (unsigned i = 0; i < GM_CACHE; i++)
+		m->cache[i].pfn = GM_EMPTY;
 	*out = m;
 	return 0;
 }
@@ -115,23 +118,37 @@ void msim_gmem_clear(msim_gmem *m)
 		m->slots[i].pfn = GM_EMPTY;
 	}
 	m->used = 0;
-	m->last_pfn = GM_EMPTY;
-	m->last_page = NULL;
+	for (unsigned i = 0; i < GM_CACHE; i++)
+		m->cache[i].pfn = GM_EMPTY;
 }
 
+static inline uint8_t *gm_lookup(msim_gmem *m, uint64_t pfn)
+{
+	struct gm_slot *c = &m->cache[pfn & (GM_CACHE - 1)];
+	uint8_t *p;
+
+	if (msim_likely(c->pfn == pfn))
+		return c->page;
+	p = gm_find(m, pfn);
+	if (p) { /* never cache absence: a later write would not be seen */
+		c->pfn = pfn;
+		c->page = p;
+	}
+	return p;
+}
+
+/* Reads go through the cache too; it is not part of the memory's value. */
 static inline const uint8_t *gm_page_ro(const msim_gmem *m, uint64_t pfn)
 {
-	if (m->last_pfn == pfn)
-		return m->last_page;
-	return gm_find(m, pfn);
+	return gm_lookup((msim_gmem *)(uintptr_t)m, pfn);
 }
 
 static uint8_t *gm_page_rw(msim_gmem *m, uint64_t pfn, int *err)
 {
-	uint8_t *p = m->last_pfn == pfn ? m->last_page : gm_find(m, pfn);
+	uint8_t *p = gm_lookup(m, pfn);
 
 	if (p)
-		goto out;
+		return p;
 	if (m->used >= m->max_pages) {
 		*err = msim_err(MSIM_ERANGE,
 				"guest memory limit reached (%llu pages)",
@@ -151,9 +168,6 @@ static uint8_t *gm_page_rw(msim_gmem *m, uint64_t pfn, int *err)
 	m->slots[i].pfn = pfn;
 	m->slots[i].page = p;
 	m->used++;
-out:
-	m->last_pfn = pfn;
-	m->last_page = p;
 	return p;
 }
 
