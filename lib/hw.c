@@ -271,7 +271,12 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 	bool fetch = access & MSIM_WACC_FETCH;
 	int lvl, rc;
 
-	memset(res, 0, sizeof(*res));
+	/* no memset: this is the hot path; fault details are only defined
+	 * when fault.kind != NONE (then copied whole from the walk) */
+	res->fault.kind = MSIM_FAULT_NONE;
+	res->tlb_level = res->psc_level = res->walk_refs = 0;
+	res->cycles_tlb = res->cycles_walk = res->cycles_data = 0;
+	res->walk = NULL;
 	if (!x->nested && !(x->regs->cr0 & MSIM_CR0_PG)) {
 		/* paging off, no second level: la is the physical address */
 		res->pa = res->gpa = la & 0xffffffffULL;

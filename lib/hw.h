@@ -44,7 +44,7 @@ void msim_hw_tag_from(msim_tlb_ctx *tag, const msim_paging_regs *regs,
 
 /** Outcome of one access. */
 typedef struct msim_hw_result {
-	msim_fault fault;       /**< kind NONE: translated */
+	msim_fault fault;       /**< kind NONE: translated (other fields then unset) */
 	uint64_t pa;            /**< final address (hpa in 2D) */
 	uint64_t gpa;           /**< guest-physical address */
 	uint64_t page_size;
