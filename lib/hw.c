@@ -274,6 +274,7 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 	/* no memset: this is the hot path; fault details are only defined
 	 * when fault.kind != NONE (then copied whole from the walk) */
 	res->fault.kind = MSIM_FAULT_NONE;
+	res->pa = res->gpa = res->page_size = 0;
 	res->tlb_level = res->psc_level = res->walk_refs = 0;
 	res->cycles_tlb = res->cycles_walk = res->cycles_data = 0;
 	res->walk = NULL;
