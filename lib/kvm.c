@@ -106,7 +106,17 @@ int msim_kvm_create(msim_kvm **out, const msim_kvm_opts *o, unsigned nr_vcpus,
 	kvm->gmem = guest_mem;
 	kvm->stats = stats;
 	kvm->active.anext = kvm->active.aprev = &kvm->active;
-	kvm->next_hpa = 0x100000; /* fake host frames for roots/pages */
+	kvm->next_hpa = 0;
+	if (kvm_tdp(kvm)) {
+		msim_gmem_opts go = MSIM_GMEM_OPTS_INIT;
+		int rc = msim_gmem_create(&kvm->host, &go);
+
+		if (rc) {
+			msim_kvm_free(kvm);
+			return rc;
+		}
+		kvm->mat_direct = kvm->o.mmu == MSIM_KVM_MMU_LEGACY_TDP;
+	}
 	kvm->n_max = kvm->o.max_mmu_pages ? kvm->o.max_mmu_pages : UINT64_MAX;
 	for (unsigned i = 0; i < KC__COUNT; i++) {
 		kvm->sidx[i] = -1;
@@ -168,6 +178,8 @@ void msim_kvm_free(msim_kvm *kvm)
 	for (unsigned i = 0; i < kvm->nzap; i++)
 		kvm_sp_destroy(kvm, kvm->zap_list[i]);
 	free_tree_pages(kvm);
+	free(kvm->free_pages);
+	msim_gmem_free(kvm->host);
 	while (kvm->sp_free) {
 		struct kvm_sp *sp = kvm->sp_free;
 

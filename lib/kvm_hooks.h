@@ -15,8 +15,12 @@
  * sync, unsync) for `mmu-sim validate` (MSIM_EXP_* kinds of event.h).
  *
  * Page tables KVM builds are kept as a per-root presence model (shadow
- * pages with child links and leaf-SPTE bitmaps; a gfn set per TDP root),
- * not as real entries in a host msim_gmem.
+ * pages with child links and leaf-SPTE bitmaps; a gfn set per TDP root).
+ * Under TDP the EPT/NPT tables are in addition materialised in a host
+ * msim_gmem (msim_kvm_host_mem, msim_kvm_nested_cfg) so the hardware
+ * model can walk them in 2D; shadow page tables are not materialised (the
+ * hardware may walk the guest's own tables: a present shadow path
+ * translates exactly like the guest walk).
  *
  * Event -> hook (after the machine's architectural checks passed):
  *   cr0/cr3/cr4/efer   msim_kvm_on_cr0/3/4/efer(v, old, new)  (cr3: the
@@ -41,6 +45,7 @@
 #ifndef MSIM_KVM_HOOKS_H
 #define MSIM_KVM_HOOKS_H
 
+#include "mmu_sim/ept.h"
 #include "mmu_sim/event.h"
 #include "mmu_sim/gmem.h"
 #include "mmu_sim/kvm.h"
@@ -226,6 +231,17 @@ struct msim_tlb_ctx;
 int msim_kvm_tlb_apply(struct msim_tlb *t, const struct msim_tlb_ctx *ctx,
 		       const msim_kvm_tlb_req *r);
 void msim_kvm_tlb_ctx(const msim_kvm_vcpu *v, struct msim_tlb_ctx *ctx);
+
+/* Host memory holding the materialised EPT/NPT tables (NULL under shadow). */
+msim_gmem *msim_kvm_host_mem(msim_kvm *kvm);
+
+/*
+ * Fill *n with the second level the vCPU currently runs under (EPTP or
+ * nCR3 of its current TDP root, mem = the host memory). False under
+ * shadow paging or without a valid root. Leaves map gpa -> the same
+ * frame number (L1) or EPT12's translation (nested EPT).
+ */
+bool msim_kvm_nested_cfg(const msim_kvm_vcpu *v, msim_nested *n);
 
 /* Model counter by name ("kvm.root.created", "cycles.reset"), 0 if none. */
 uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name);

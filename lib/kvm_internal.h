@@ -11,6 +11,8 @@
 #define KVM_HASH_BITS 12 /* KVM_MMU_HASH_SHIFT (R4.1) */
 #define KVM_NR_BUCKETS (1u << KVM_HASH_BITS)
 #define KVM_SPTES 512
+/* host frames for KVM's own pages: above any guest RAM (bit 45) */
+#define KVM_HOST_BASE (1ULL << 45)
 
 /* Requests (kvm_host.h names, R6.1 table). */
 enum {
@@ -118,6 +120,8 @@ struct kvm_sp {
 	struct kvm_parent *parents;
 	unsigned nparents, capparents;
 	struct kvm_gfnset tree;            /* direct roots: mapped gfns */
+	uint64_t *tbl;                     /* materialised table pages */
+	unsigned ntbl, captbl;
 	struct kvm_sp *pae[4];             /* special root: PAE roots */
 };
 
@@ -186,6 +190,10 @@ struct msim_kvm {
 	struct kvm_sp *tdp_roots;
 	uint8_t valid_gen;
 	uint64_t next_hpa;
+	msim_gmem *host;       /* materialised EPT/NPT tables (owned) */
+	bool mat_direct;       /* legacy-TDP direct pages are materialised */
+	uint64_t *free_pages;  /* recycled (zeroed) host table frames */
+	unsigned nfree_pages, capfree_pages;
 	struct kvm_sp *sp_free;   /* recycled page headers (hnext-linked) */
 	struct kvm_sp **zap_list; /* prepared zaps awaiting commit */
 	unsigned nzap, capzap;
@@ -282,6 +290,16 @@ bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn);
 void kvm_gfnset_clear(struct kvm_gfnset *s);
 int kvm_tdp_access(struct msim_kvm_vcpu *v, const msim_walk_result *gw,
 		   msim_kvm_access_res *res);
+
+/* --- materialised TDP tables (kvm_mat.c) */
+uint64_t kvm_mat_alloc_page(struct msim_kvm *kvm);
+void kvm_mat_free_page(struct msim_kvm *kvm, uint64_t hpa);
+int kvm_mat_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gpa,
+		uint64_t hpa);
+void kvm_mat_clear_tree(struct msim_kvm *kvm, struct kvm_sp *root);
+void kvm_mat_set(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx,
+		 uint64_t target, bool leaf);
+void kvm_mat_clear(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx);
 
 /* --- requests / flushes (kvm.c) */
 static inline void kvm_make_request(struct msim_kvm_vcpu *v, uint32_t r)

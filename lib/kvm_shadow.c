@@ -52,7 +52,7 @@ struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
 	sp->level = rf->level;
 	sp->direct = rf->direct;
 	sp->gen = kvm->valid_gen;
-	sp->hpa = (kvm->next_hpa++) << 12;
+	sp->hpa = kvm_mat_alloc_page(kvm);
 	return sp;
 }
 
@@ -85,6 +85,10 @@ void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp)
 	free(sp->spt);
 	free(sp->parents);
 	free(sp->tree.slot);
+	if (kvm->host && (sp->tdp_mmu || sp->direct || sp->ntbl))
+		kvm_mat_clear_tree(kvm, sp); /* tables + own entries */
+	free(sp->tbl);
+	kvm_mat_free_page(kvm, sp->hpa);
 	sp->hnext = kvm->sp_free;
 	kvm->sp_free = sp;
 }
@@ -170,7 +174,8 @@ struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 	return sp;
 }
 
-static int link_child(struct kvm_sp *parent, unsigned idx, struct kvm_sp *child)
+static int link_child(struct msim_kvm *kvm, struct kvm_sp *parent, unsigned idx,
+		      struct kvm_sp *child)
 {
 	if (!parent->spt) {
 		parent->spt = calloc(KVM_SPTES, sizeof(*parent->spt));
@@ -188,6 +193,8 @@ static int link_child(struct kvm_sp *parent, unsigned idx, struct kvm_sp *child)
 	}
 	child->parents[child->nparents++] = (struct kvm_parent){ parent, idx };
 	parent->spt[idx] = child;
+	if (parent->direct && child->direct)
+		kvm_mat_set(kvm, parent, idx, child->hpa, false);
 	return 0;
 }
 
@@ -243,9 +250,13 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 	}
 	memset(sp->leaf, 0, sizeof(sp->leaf));
 	kvm_gfnset_clear(&sp->tree);
+	if (kvm->host && (sp->direct || sp->ntbl))
+		kvm_mat_clear_tree(kvm, sp); /* its materialised entries */
 	/* unlink parents */
-	for (unsigned i = 0; i < sp->nparents; i++)
+	for (unsigned i = 0; i < sp->nparents; i++) {
 		sp->parents[i].sp->spt[sp->parents[i].idx] = NULL;
+		kvm_mat_clear(kvm, sp->parents[i].sp, sp->parents[i].idx);
+	}
 	sp->nparents = 0;
 	if (sp->unsync)
 		kvm->n_unsync--;
@@ -557,7 +568,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 					    &r, &created);
 		if (!child)
 			return MSIM_ENOMEM;
-		rc = link_child(sp, idx, child);
+		rc = link_child(kvm, sp, idx, child);
 		if (rc)
 			return rc;
 		res->mapped++;
@@ -707,7 +718,7 @@ int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
 					    &r, &created);
 		if (!child)
 			return MSIM_ENOMEM;
-		rc = link_child(sp, idx, child);
+		rc = link_child(kvm, sp, idx, child);
 		if (rc)
 			return rc;
 		kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.spte_set);
@@ -716,6 +727,7 @@ int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
 	}
 	idx = level_index(gpa, 1);
 	sp->leaf[idx / 64] |= 1ULL << (idx % 64);
+	kvm_mat_set(kvm, sp, idx, gpa, true); /* hpa == gpa for L1 */
 	kvm_count(kvm, KC_CY_TDP_FAULT, kvm->cost.spte_set);
 	res->mapped++;
 	return 0;

@@ -92,6 +92,7 @@ void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root)
 	kvm_count(kvm, KC_CY_ZAP, kvm->cost.zap_spte * (root->tree.used + 1));
 	kvm_observe(kvm, MSIM_EXP_ZAP, 0, root->gfn, root->role);
 	kvm_gfnset_clear(&root->tree);
+	kvm_mat_clear_tree(kvm, root);
 }
 
 static void unlink_root(struct msim_kvm *kvm, struct kvm_sp *root)
@@ -166,10 +167,35 @@ void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm)
 	}
 }
 
+/*
+ * Nested EPT (guest_mmu): EPT02 maps an L2 gpa to where EPT12 (in L1's
+ * memory) sends it. An EPT12 violation is L1's to handle: reflected, not
+ * mapped. Returns false in that case.
+ */
+static bool l2_target(struct msim_kvm_vcpu *v, uint64_t gpa, uint64_t *hpa)
+{
+	static const msim_cpu_features cpu = MSIM_CPU_FEATURES_INIT;
+	msim_nested n = MSIM_NESTED_INIT;
+	msim_walk_result r;
+
+	*hpa = gpa;
+	if (!v->mmu->is_guest_mmu || v->kvm->o.vendor == MSIM_VENDOR_AMD ||
+	    !v->kvm->gmem)
+		return true;
+	n.mem = v->kvm->gmem;
+	n.eptp = v->eptp12;
+	if (msim_nested_walk(&n, &cpu, gpa, MSIM_WACC_GPT, 0, NULL, &r) ||
+	    r.fault.kind != MSIM_FAULT_NONE)
+		return false;
+	*hpa = r.pa;
+	return true;
+}
+
 static int touch(struct msim_kvm_vcpu *v, struct kvm_sp *root, uint64_t gpa,
 		 msim_kvm_access_res *res)
 {
 	struct msim_kvm *kvm = v->kvm;
+	uint64_t hpa;
 	bool added;
 	int rc;
 
@@ -178,7 +204,14 @@ static int touch(struct msim_kvm_vcpu *v, struct kvm_sp *root, uint64_t gpa,
 	if (kvm_gfnset_has(&root->tree, gpa >> 12))
 		return 0;
 	/* EPT violation / #NPF: KVM maps the gfn (kvm_tdp_page_fault) */
+	if (!l2_target(v, gpa, &hpa)) {
+		res->exits++; /* EPT12 violation: reflected to L1 */
+		kvm_vmexit_cost(v);
+		return 0;
+	}
 	rc = kvm_tdp_map(kvm, root, gpa >> 12, &added);
+	if (!rc)
+		rc = kvm_mat_map(kvm, root, gpa, hpa);
 	if (rc)
 		return rc;
 	res->exits++;

@@ -279,8 +279,9 @@ Test(kvm_roots, R5_4_invalidate_all_tdp_roots)
 	cr_assert(r->invalid);
 	cr_assert_eq(r->root_count, 1);
 	msim_kvm_before_entry(v);
-	cr_assert_neq(v->root_mmu.root.sp->hpa, hpa); /* a new root */
-	cr_assert_eq(kc(t, "kvm.tdp.root_created"), 2);
+	(void)hpa; /* the freed frame may be recycled for the new root */
+	cr_assert_eq(kc(t, "kvm.tdp.root_created"), 2); /* a new root */
+	cr_assert_not(v->root_mmu.root.sp->invalid);
 	kt_free(t);
 }
 
