@@ -695,3 +695,130 @@ Test(tlb, xor_index_spreads_2m_strides)
 		hits += hit(&c, i << 16);
 	cr_assert_eq(hits, 4, "one set, 4 ways");
 }
+
+/* ------------------------------------------------------------ matrix */
+
+/*
+ * Every invalidation against one population of entries that differ in one
+ * tag at a time; executed under (VPID 1, EPTP A, PCID 3, PGE, PCIDE).
+ * Expected removals follow P6.9 (native, acting on the current VPID and
+ * every EP4TA, P6.10), P6.10 (VMX) and P6.11 (AMD); the table lists the
+ * minimum the architecture requires, which is what the model removes.
+ */
+#define LA_A 0x10000ULL
+#define LA_B 0x20000ULL
+#define LA_C 0x30000ULL
+
+struct pop {
+	uint16_t vpid;
+	uint64_t eptp;
+	uint16_t pcid;
+	bool global;
+	uint64_t la;
+};
+
+static const struct pop population[] = {
+	/* E0 */ { 0, 0, 0, false, LA_A },
+	/* E1 */ { 0, 0, 0, true, LA_B },
+	/* E2 */ { 1, EPTP_A, 3, false, LA_A },
+	/* E3 */ { 1, EPTP_A, 5, false, LA_A },
+	/* E4 */ { 1, EPTP_B, 3, false, LA_A },
+	/* E5 */ { 2, EPTP_A, 3, false, LA_A },
+	/* E6 */ { 1, EPTP_A, 3, true, LA_B },
+	/* E7 */ { 1, EPTP_A, 3, false, LA_C },
+};
+
+#define E(i) (1u << (i))
+
+static const struct {
+	const char *what;
+	msim_inv op;
+	unsigned removed;
+} matrix[] = {
+	{ "mov cr3 no-flush", { MSIM_INV_MOV_CR3, { (1ULL << 63) | 5, 0, 0 } }, 0 },
+	{ "mov cr3 pcid 5", { MSIM_INV_MOV_CR3, { 5, 0, 0 } }, E(3) },
+	{ "invlpg A", { MSIM_INV_INVLPG, { LA_A, 0, 0 } }, E(2) | E(4) },
+	{ "invlpg B (global)", { MSIM_INV_INVLPG, { LA_B, 0, 0 } }, E(6) },
+	{ "invpcid 0 (3, A)", { MSIM_INV_INVPCID, { 0, 3, LA_A } }, E(2) | E(4) },
+	{ "invpcid 0 (3, B)", { MSIM_INV_INVPCID, { 0, 3, LA_B } }, 0 },
+	{ "invpcid 1 (3)", { MSIM_INV_INVPCID, { 1, 3, 0 } }, E(2) | E(4) | E(7) },
+	{ "invpcid 2", { MSIM_INV_INVPCID, { 2, 0, 0 } },
+	  E(2) | E(3) | E(4) | E(6) | E(7) },
+	{ "invpcid 3", { MSIM_INV_INVPCID, { 3, 0, 0 } },
+	  E(2) | E(3) | E(4) | E(7) },
+	{ "invvpid 0 (1, A)", { MSIM_INV_INVVPID, { 0, 1, LA_A } },
+	  E(2) | E(3) | E(4) },
+	{ "invvpid 0 (1, B)", { MSIM_INV_INVVPID, { 0, 1, LA_B } }, E(6) },
+	{ "invvpid 1 (1)", { MSIM_INV_INVVPID, { 1, 1, 0 } },
+	  E(2) | E(3) | E(4) | E(6) | E(7) },
+	{ "invvpid 2", { MSIM_INV_INVVPID, { 2, 0, 0 } },
+	  E(2) | E(3) | E(4) | E(5) | E(6) | E(7) },
+	{ "invvpid 3 (1)", { MSIM_INV_INVVPID, { 3, 1, 0 } },
+	  E(2) | E(3) | E(4) | E(7) },
+	{ "invept 1 (A)", { MSIM_INV_INVEPT, { 1, EPTP_A, 0 } },
+	  E(2) | E(3) | E(5) | E(6) | E(7) },
+	{ "invept 1 (B)", { MSIM_INV_INVEPT, { 1, EPTP_B, 0 } }, E(4) },
+	{ "invept 2", { MSIM_INV_INVEPT, { 2, 0, 0 } },
+	  E(2) | E(3) | E(4) | E(5) | E(6) | E(7) },
+	{ "vm entry, VPID off", { MSIM_INV_VMENTRY, { 0, 0, 0 } }, E(0) | E(1) },
+	{ "vm exit, VPID off", { MSIM_INV_VMEXIT, { 0, 0, 0 } }, E(0) | E(1) },
+	{ "vm entry, VPID on", { MSIM_INV_VMENTRY, { 1, 0, 0 } }, 0 },
+	{ "cr4.pge 1->0", { MSIM_INV_MOV_CR4, { MSIM_CR4_PGE | MSIM_CR4_PCIDE,
+						  MSIM_CR4_PCIDE, 0 } },
+	  E(2) | E(3) | E(4) | E(6) | E(7) },
+	{ "cr4.smep 0->1", { MSIM_INV_MOV_CR4, { MSIM_CR4_PCIDE,
+						   MSIM_CR4_PCIDE | MSIM_CR4_SMEP, 0 } },
+	  E(2) | E(4) | E(6) | E(7) },
+	{ "cr4.smap 0->1", { MSIM_INV_MOV_CR4, { MSIM_CR4_PCIDE,
+						   MSIM_CR4_PCIDE | MSIM_CR4_SMAP, 0 } }, 0 },
+	{ "cr0.pg 1->0", { MSIM_INV_MOV_CR0, { MSIM_CR0_PG, 0, 0 } },
+	  E(2) | E(3) | E(4) | E(6) | E(7) },
+	{ "cr0.wp 1->0", { MSIM_INV_MOV_CR0, { MSIM_CR0_PG | MSIM_CR0_WP,
+						 MSIM_CR0_PG, 0 } }, 0 },
+	{ "#PF A", { MSIM_INV_PF, { LA_A, 0, 0 } }, E(2) | E(4) },
+	{ "EPT violation A", { MSIM_INV_EPT_VIOLATION, { 0x5000, LA_A, 1 } },
+	  E(2) },
+	{ "EPT violation, no LA", { MSIM_INV_EPT_VIOLATION, { 0x5000, LA_A, 0 } },
+	  0 },
+	{ "TLB_CONTROL 3 (ASID 1)", { MSIM_INV_TLB_CONTROL, { 3, 1, 0 } },
+	  E(2) | E(3) | E(4) | E(6) | E(7) },
+	{ "TLB_CONTROL 7 (ASID 1)", { MSIM_INV_TLB_CONTROL, { 7, 1, 0 } },
+	  E(2) | E(3) | E(4) | E(7) },
+	{ "TLB_CONTROL 1", { MSIM_INV_TLB_CONTROL, { 1, 1, 0 } }, 0xff },
+	{ "INVLPGA (A, ASID 2)", { MSIM_INV_INVLPGA, { LA_A, 2, 0 } }, E(5) },
+	{ "all", { MSIM_INV_ALL, { 0, 0, 0 } }, 0xff },
+};
+
+static msim_tlb_ctx pop_ctx(const struct pop *p)
+{
+	return ctx(p->vpid, p->eptp, p->pcid, true);
+}
+
+Test(tlb, P6_9_P6_10_P6_11_invalidation_matrix)
+{
+	const unsigned n = sizeof(population) / sizeof(population[0]);
+	msim_tlb_ctx cur = ctx(1, EPTP_A, 3, true);
+
+	for (size_t k = 0; k < sizeof(matrix) / sizeof(matrix[0]); k++) {
+		msim_tlb_free(t);
+		cr_assert_eq(msim_tlb_create(&t, NULL), 0);
+		for (unsigned i = 0; i < n; i++) {
+			msim_tlb_ctx c = pop_ctx(&population[i]);
+			fill(&c, population[i].la, 0x100000 * (i + 1),
+			     population[i].global);
+		}
+		for (unsigned i = 0; i < n; i++) {
+			msim_tlb_ctx c = pop_ctx(&population[i]);
+			cr_assert(hit(&c, population[i].la), "E%u cached", i);
+		}
+		cr_assert_eq(msim_tlb_invalidate(t, &cur, &matrix[k].op, NULL), 0,
+			     "%s: %s", matrix[k].what, msim_last_error());
+		for (unsigned i = 0; i < n; i++) {
+			msim_tlb_ctx c = pop_ctx(&population[i]);
+			bool gone = !hit(&c, population[i].la);
+			cr_assert_eq(gone, (matrix[k].removed >> i) & 1,
+				     "%s: E%u %s", matrix[k].what, i,
+				     gone ? "removed" : "kept");
+		}
+	}
+}
