@@ -122,6 +122,7 @@ struct kvm_sp {
 	struct kvm_gfnset tree;            /* direct roots: mapped gfns */
 	uint64_t *tbl;                     /* materialised table pages */
 	unsigned ntbl, captbl;
+	unsigned nmat;                     /* entries written in this page */
 	struct kvm_sp *pae[4];             /* special root: PAE roots */
 };
 
@@ -293,11 +294,11 @@ int kvm_tdp_access(struct msim_kvm_vcpu *v, const msim_walk_result *gw,
 
 /* --- materialised TDP tables (kvm_mat.c) */
 uint64_t kvm_mat_alloc_page(struct msim_kvm *kvm);
-void kvm_mat_free_page(struct msim_kvm *kvm, uint64_t hpa);
+void kvm_mat_free_page(struct msim_kvm *kvm, uint64_t hpa); /* zeroed */
 int kvm_mat_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gpa,
 		uint64_t hpa);
 void kvm_mat_clear_tree(struct msim_kvm *kvm, struct kvm_sp *root);
-void kvm_mat_set(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx,
+void kvm_mat_set(struct msim_kvm *kvm, struct kvm_sp *sp, unsigned idx,
 		 uint64_t target, bool leaf);
 void kvm_mat_clear(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx);
 

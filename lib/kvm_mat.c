@@ -39,12 +39,16 @@ uint64_t kvm_mat_alloc_page(struct msim_kvm *kvm)
 	return KVM_HOST_BASE + ((kvm->next_hpa++) << 12);
 }
 
-/* Zero what was written in the page, then recycle its frame. */
-void kvm_mat_free_page(struct msim_kvm *kvm, uint64_t hpa)
+static void zero_page(struct msim_kvm *kvm, uint64_t hpa)
 {
-	for (unsigned i = 0; kvm->host && i < KVM_SPTES; i++)
+	for (unsigned i = 0; i < KVM_SPTES; i++)
 		if (msim_gmem_read64(kvm->host, hpa + 8 * i))
 			msim_gmem_write(kvm->host, hpa + 8 * i, 8, 0);
+}
+
+/* Recycle a frame whose entries are all zero again. */
+void kvm_mat_free_page(struct msim_kvm *kvm, uint64_t hpa)
+{
 	push(&kvm->free_pages, &kvm->nfree_pages, &kvm->capfree_pages, hpa);
 }
 
@@ -72,12 +76,16 @@ int kvm_mat_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gpa,
 			if (rc)
 				return rc;
 			e = t | RWX;
+			if (table == root->hpa)
+				root->nmat++;
 			rc = msim_gmem_write(kvm->host, slot, 8, e);
 			if (rc)
 				return rc;
 		}
 		table = e & MSIM_GENMASK(51, 12);
 	}
+	if (table == root->hpa)
+		root->nmat++; /* a 1-level tree: leaf in the root page */
 	return msim_gmem_write(kvm->host, table + 8 * ((gpa >> 12) & 511), 8,
 			       (hpa & MSIM_GENMASK(51, 12)) | leaf_bits(kvm));
 }
@@ -87,20 +95,23 @@ void kvm_mat_clear_tree(struct msim_kvm *kvm, struct kvm_sp *root)
 {
 	if (!kvm->host)
 		return;
-	for (unsigned i = 0; i < root->ntbl; i++)
+	for (unsigned i = 0; i < root->ntbl; i++) {
+		zero_page(kvm, root->tbl[i]);
 		kvm_mat_free_page(kvm, root->tbl[i]);
+	}
 	root->ntbl = 0;
-	for (unsigned i = 0; i < KVM_SPTES; i++)
-		if (msim_gmem_read64(kvm->host, root->hpa + 8 * i))
-			msim_gmem_write(kvm->host, root->hpa + 8 * i, 8, 0);
+	if (root->nmat)
+		zero_page(kvm, root->hpa);
+	root->nmat = 0;
 }
 
 /* Legacy TDP: entry idx of a direct page points at a child page / frame. */
-void kvm_mat_set(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx,
+void kvm_mat_set(struct msim_kvm *kvm, struct kvm_sp *sp, unsigned idx,
 		 uint64_t target, bool leaf)
 {
 	if (!kvm->host || !kvm->mat_direct)
 		return;
+	sp->nmat++;
 	msim_gmem_write(kvm->host, sp->hpa + 8 * idx, 8,
 			(target & MSIM_GENMASK(51, 12)) |
 				(leaf ? leaf_bits(kvm) : RWX));

@@ -85,8 +85,7 @@ void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp)
 	free(sp->spt);
 	free(sp->parents);
 	free(sp->tree.slot);
-	if (kvm->host && (sp->tdp_mmu || sp->direct || sp->ntbl))
-		kvm_mat_clear_tree(kvm, sp); /* tables + own entries */
+	kvm_mat_clear_tree(kvm, sp); /* tables + own entries, if any */
 	free(sp->tbl);
 	kvm_mat_free_page(kvm, sp->hpa);
 	sp->hnext = kvm->sp_free;
@@ -250,8 +249,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 	}
 	memset(sp->leaf, 0, sizeof(sp->leaf));
 	kvm_gfnset_clear(&sp->tree);
-	if (kvm->host && (sp->direct || sp->ntbl))
-		kvm_mat_clear_tree(kvm, sp); /* its materialised entries */
+	kvm_mat_clear_tree(kvm, sp); /* its materialised entries */
 	/* unlink parents */
 	for (unsigned i = 0; i < sp->nparents; i++) {
 		sp->parents[i].sp->spt[sp->parents[i].idx] = NULL;
