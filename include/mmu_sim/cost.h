@@ -6,15 +6,17 @@
  * shared by the data accesses and the page walks, DRAM latency, and the
  * costs of virtualization events and of KVM MMU work. Every parameter has
  * a dotted name ("cache.l2.size", "virt.vmexit") usable in config files,
- * a description, and in each preset a source (see lib/cost_presets.c and
- * `mmu-sim cost --list`).
+ * a description (msim_cost_param_desc), and in each preset a source,
+ * cited next to the value in lib/cost_presets.c ([V] confirmed, [S]
+ * single secondary source, [M] measured on traces/hw, [E] estimate with
+ * its reasoning). msim_cost_write() dumps a set as a loadable file.
  *
  * Config file format (msim_cost_load_file):
  *     # comment
  *     base = skylake-sp        # optional: start from a preset (first line)
  *     cache.llc.size = 32M     # numbers: decimal, 0x-hex, K/M/G suffixes
  *     tlb.stlb.repl = plru     # lru | plru | random
- *     tlb.eager = 1            # booleans 0/1/true/false
+ *     tlb.eager = 1            # booleans 0/1/true/false/yes/no
  * One `key = value` per line; unknown keys and bad values fail with
  * MSIM_EPARSE and a "file:line: ..." message.
  *

@@ -240,8 +240,20 @@ typedef struct msim_inv_result {
 /**
  * Apply operation `op` executed under `ctx` (the context before the
  * operation, e.g. the PCID for MOV CR3 comes from the new value a0[11:0]).
- * Operand validity (#GP / VMfail) is the caller's job; an unknown kind or
- * type gives MSIM_EINVAL. `res` may be NULL.
+ * Operand validity (#GP / VMfail) is the caller's job, and so is skipping
+ * INVLPG of a non-canonical LA (architecturally a no-op); an unknown kind
+ * or type gives MSIM_EINVAL. `res` may be NULL.
+ *
+ * Scope (minimum of P6.9-P6.11, what the model removes): native
+ * operations act on linear and combined mappings of ctx->vpid, every
+ * EP4TA; INVEPT on combined and guest-physical entries of one / every
+ * EP4TA; INVVPID never on guest-physical entries; VM entry/exit with
+ * "enable VPID" = 0 on VPID 0; TLB_CONTROL 3/7 also drops the nested
+ * caches (over-flush, allowed); WRMSR EFER changing NXE flushes the
+ * current VPID (not stated by the SDM; XD reserved-ness changes).
+ * With cfg.eager every operation except the no-ops (MOV CR3 with bit 63
+ * under PCIDE, writes that change nothing, VM transitions with VPID,
+ * TLB_CONTROL 0) flushes everything.
  */
 MSIM_API int msim_tlb_invalidate(msim_tlb *t, const msim_tlb_ctx *ctx,
 				 const msim_inv *op, msim_inv_result *res);
