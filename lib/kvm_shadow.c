@@ -650,7 +650,6 @@ static void invalidate_root_gva(struct msim_kvm *kvm, struct kvm_sp *root,
 	if (bit_test(sp->written, idx)) {
 		sp->written[idx / 64] &= ~(1ULL << (idx % 64));
 		sp->leaf[idx / 64] &= ~(1ULL << (idx % 64));
-		kvm_count(kvm, KC_SYNC_PAGE, 0);
 	}
 }
 
