@@ -972,7 +972,7 @@ int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 	if (msim_unlikely(v->req || !v->mmu->root.sp))
 		msim_kvm_before_entry(v);
 	if (!kvm_tdp(kvm) && !v->mmu->root_role_f.direct &&
-	    kvm_shadow_present(v, gva, gw))
+	    kvm_shadow_present(v, gva, access))
 		return 0; /* hardware walks KVM's tables: no exit */
 	if (!gw) {
 		msim_cpu_features cpu = MSIM_CPU_FEATURES_INIT;
@@ -999,7 +999,7 @@ int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 	} else {
 		bool direct = v->mmu->root_role_f.direct;
 
-		if (direct && kvm_shadow_present(v, gva, gw))
+		if (direct && kvm_shadow_present(v, gva, access))
 			return 0;
 		rc = kvm_shadow_fault(v, gva, access, gw, direct, res);
 	}

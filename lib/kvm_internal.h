@@ -116,6 +116,7 @@ struct kvm_sp {
 	struct kvm_sp *aprev, *anext;      /* active_mmu_pages */
 	struct kvm_sp **spt;               /* children (lazily) */
 	uint64_t leaf[KVM_SPTES / 64];     /* leaf SPTEs present */
+	uint64_t wr[KVM_SPTES / 64];       /* ... and writable */
 	uint64_t written[KVM_SPTES / 64];  /* gptes written while unsync */
 	struct kvm_parent *parents;
 	unsigned nparents, capparents;
@@ -272,7 +273,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 		     const msim_walk_result *gw, bool direct_map,
 		     msim_kvm_access_res *res);
 bool kvm_shadow_present(const struct msim_kvm_vcpu *v, uint64_t gva,
-			const msim_walk_result *gw);
+			unsigned access);
 bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa);
 int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
 		     uint64_t gpa, msim_kvm_access_res *res);

@@ -125,6 +125,7 @@ static bool sync_page(struct msim_kvm *kvm, struct kvm_sp *sp)
 		if (sp->leaf[i] & sp->written[i])
 			changed = true;
 		sp->leaf[i] &= ~sp->written[i];
+		sp->wr[i] &= ~sp->written[i];
 		sp->written[i] = 0;
 	}
 	kvm_count(kvm, KC_SYNC_PAGE, 1);
@@ -248,6 +249,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 		}
 	}
 	memset(sp->leaf, 0, sizeof(sp->leaf));
+	memset(sp->wr, 0, sizeof(sp->wr));
 	kvm_gfnset_clear(&sp->tree);
 	kvm_mat_clear_tree(kvm, sp); /* its materialised entries */
 	/* unlink parents */
@@ -480,14 +482,17 @@ static inline bool bit_test(const uint64_t *b, unsigned i)
 	return (b[i / 64] >> (i % 64)) & 1;
 }
 
+/*
+ * The hardware walk of the shadow tables: true if the access completes
+ * without a fault (a write needs a writable leaf SPTE).
+ */
 bool kvm_shadow_present(const struct msim_kvm_vcpu *v, uint64_t gva,
-			const msim_walk_result *gw)
+			unsigned access)
 {
 	const struct kvm_sp *root = v->mmu->root.sp;
 	struct kvm_sp *sp;
 	unsigned level;
 
-	(void)gw;
 	if (!root)
 		return false;
 	sp = walk_start(root, gva, &level);
@@ -496,7 +501,10 @@ bool kvm_shadow_present(const struct msim_kvm_vcpu *v, uint64_t gva,
 			return false;
 		sp = sp->spt[level_index(gva, level)];
 	}
-	return sp && bit_test(sp->leaf, level_index(gva, 1));
+	if (!sp)
+		return false;
+	return bit_test((access & MSIM_WACC_WRITE) ? sp->wr : sp->leaf,
+			level_index(gva, 1));
 }
 
 static uint8_t acc_of(const msim_rights *r)
@@ -574,18 +582,21 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 		sp = child;
 	}
 	idx = level_index(gva, 1);
-	if ((access & MSIM_WACC_WRITE) && !direct_map) {
-		/* a writable mapping of a guest table frame needs unsync */
-		if (!try_unsync(kvm, gw->gpa >> 12)) {
-			kvm_count(kvm, KC_WRITE_EMUL, 1);
-			kvm_count(kvm, KC_CY_EMULATE, kvm->cost.emulate);
-			kvm_shadow_track_write(kvm, gw->gpa);
-		}
-	}
 	if (!bit_test(sp->leaf, idx)) {
 		sp->leaf[idx / 64] |= 1ULL << (idx % 64);
 		res->mapped++;
 		kvm_count(kvm, KC_CY_SHADOW_FAULT, kvm->cost.spte_set);
+	}
+	if (access & MSIM_WACC_WRITE) {
+		/* a writable mapping of a guest table frame needs unsync */
+		if (direct_map || try_unsync(kvm, gw->gpa >> 12)) {
+			sp->wr[idx / 64] |= 1ULL << (idx % 64);
+		} else {
+			/* write-protected upper-level table: emulate */
+			kvm_count(kvm, KC_WRITE_EMUL, 1);
+			kvm_count(kvm, KC_CY_EMULATE, kvm->cost.emulate);
+			kvm_shadow_track_write(kvm, gw->gpa);
+		}
 	}
 	return 0;
 }
@@ -625,6 +636,7 @@ bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa)
 		}
 		if (bit_test(sp->leaf, idx)) {
 			sp->leaf[idx / 64] &= ~(1ULL << (idx % 64));
+			sp->wr[idx / 64] &= ~(1ULL << (idx % 64));
 			kvm_count(kvm, KC_SPTE_ZAPPED, 1);
 			flush = true;
 		}
@@ -650,6 +662,7 @@ static void invalidate_root_gva(struct msim_kvm *kvm, struct kvm_sp *root,
 	if (bit_test(sp->written, idx)) {
 		sp->written[idx / 64] &= ~(1ULL << (idx % 64));
 		sp->leaf[idx / 64] &= ~(1ULL << (idx % 64));
+		sp->wr[idx / 64] &= ~(1ULL << (idx % 64));
 	}
 }
 

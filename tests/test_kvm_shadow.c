@@ -274,3 +274,24 @@ Test(kvm_shadow, R4_4_legacy_tdp_direct_pages_keyed_by_gfn_base)
 	cr_assert_eq(kc(t, "kvm.sp.created"), 4);
 	kt_free(t);
 }
+
+/* A read maps the leaf read-only; the first write faults to make it
+ * writable (the gfn is no guest table), later writes do not exit. */
+Test(kvm_shadow, R4_8_read_mapping_then_write_fault)
+{
+	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	msim_kvm_vcpu *v = kt_vcpu(t, 0);
+
+	tables(t);
+	kt_long(v, PML4);
+	cr_assert_eq(acc(v, MSIM_ACC_READ, GVA).exits, 1);
+	cr_assert_eq(acc(v, MSIM_ACC_WRITE, GVA).exits, 1);
+	cr_assert_eq(acc(v, MSIM_ACC_WRITE, GVA).exits, 0);
+	cr_assert_eq(acc(v, MSIM_ACC_READ, GVA).exits, 0);
+	cr_assert_eq(kc(t, "kvm.sp.unsync"), 0); /* 0x50000 is data */
+	/* writes to the write-protected PD frame exit every time */
+	cr_assert_eq(acc(v, MSIM_ACC_WRITE, GVA_PD).exits, 1);
+	cr_assert_eq(acc(v, MSIM_ACC_WRITE, GVA_PD).exits, 1);
+	cr_assert_eq(kc(t, "kvm.write_emulated"), 2);
+	kt_free(t);
+}
