@@ -176,6 +176,8 @@ typedef struct msim_kvm_vmentry {
 } msim_kvm_vmentry;
 void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e);
 void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3);
+/* A late VM-entry failure: nested_vmx_restore_host_state resets (R3.30). */
+void msim_kvm_on_vmfail(msim_kvm_vcpu *v);
 /* L1 executes INVEPT (R7.13) / INVVPID (R7.14). */
 void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp);
 void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,

@@ -36,6 +36,22 @@ enum {
 	X(HIT_CUR, "kvm.root.cache_hit.cur", "lookup matched the current root") \
 	X(HIT_PREV, "kvm.root.cache_hit.prev", "lookup hit in prev_roots")     \
 	X(MISS, "kvm.root.cache_miss", "prev_roots lookup misses")             \
+	X(HIT0, "kvm.root.cache_hit.0", "prev_roots hits at index 0")                \
+	X(HIT1, "kvm.root.cache_hit.1", "prev_roots hits at index 1")                \
+	X(HIT2, "kvm.root.cache_hit.2", "prev_roots hits at index 2")                \
+	X(HIT3, "kvm.root.cache_hit.3", "prev_roots hits at index 3")                \
+	X(HIT4, "kvm.root.cache_hit.4", "prev_roots hits at index 4")                \
+	X(HIT5, "kvm.root.cache_hit.5", "prev_roots hits at index 5")                \
+	X(HIT6, "kvm.root.cache_hit.6", "prev_roots hits at index 6")                \
+	X(HIT7, "kvm.root.cache_hit.7", "prev_roots hits at index 7")                \
+	X(HIT8, "kvm.root.cache_hit.8", "prev_roots hits at index 8")                \
+	X(HIT9, "kvm.root.cache_hit.9", "prev_roots hits at index 9")                \
+	X(HIT10, "kvm.root.cache_hit.10", "prev_roots hits at index 10")                \
+	X(HIT11, "kvm.root.cache_hit.11", "prev_roots hits at index 11")                \
+	X(HIT12, "kvm.root.cache_hit.12", "prev_roots hits at index 12")                \
+	X(HIT13, "kvm.root.cache_hit.13", "prev_roots hits at index 13")                \
+	X(HIT14, "kvm.root.cache_hit.14", "prev_roots hits at index 14")                \
+	X(HIT15, "kvm.root.cache_hit.15", "prev_roots hits at index 15")                \
 	X(ROOT_FREED, "kvm.root.freed", "roots dropped from a cache slot")     \
 	X(ROOT_CREATED, "kvm.root.created", "roots allocated new")             \
 	X(ROOT_FOUND, "kvm.root.found", "roots found in the hash / root list") \

@@ -232,6 +232,22 @@ void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
 	msim_kvm_before_entry(v);
 }
 
+void msim_kvm_on_vmfail(msim_kvm_vcpu *v)
+{
+	/* R3.30: back to L1's state, then kvm_mmu_reset_context */
+	v->guest_mode = false;
+	if (v->nested_walk) {
+		v->mmu = &v->root_mmu;
+		v->nested_walk = false;
+	}
+	v->cr0 = v->l1_cr0;
+	v->cr3 = v->l1_cr3;
+	v->cr4 = v->l1_cr4;
+	v->efer = v->l1_efer;
+	kvm_mmu_reset_context(v, RC_VMFAIL);
+	msim_kvm_before_entry(v);
+}
+
 /* R7.13 */
 void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp)
 {

@@ -111,6 +111,8 @@ bool kvm_fast_pgd_switch(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu,
 	}
 	if (ok) {
 		kvm_count(kvm, hit < 0 ? KC_HIT_CUR : KC_HIT_PREV, 1);
+		if (hit >= 0) /* root_cache_hit[i] of §10 */
+			kvm_count(kvm, (enum kvm_counter)(KC_HIT0 + hit), 1);
 		if (hit >= 0)
 			kvm_observe(kvm, MSIM_EXP_ROOT, 2, mmu->root.sp->gfn,
 				    mmu->root.sp->role);

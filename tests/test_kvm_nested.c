@@ -264,3 +264,21 @@ Test(kvm_nested, R7_10_no_vmcs12_vpid_flushes_all_5_10)
 	cr_assert_eq(all_per_round_trip("preset=5.18", false), 0);
 	cr_assert_eq(all_per_round_trip("preset=5.10,vpid=0", false), 0);
 }
+
+/* R3.30: a late VM-entry failure restores L1 and resets the MMU */
+Test(kvm_nested, R3_30_vmfail_resets)
+{
+	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	msim_kvm_vcpu *v = kt_vcpu(t, 0);
+	msim_kvm_vmentry e = l2_long(false, true, 5);
+	uint64_t r;
+
+	kt_long(v, PG('H'));
+	msim_kvm_on_vmentry(v, &e);
+	r = kc(t, "kvm.reset_context");
+	msim_kvm_on_vmfail(v);
+	cr_assert_eq(kc(t, "kvm.reset_context"), r + 1);
+	cr_assert_not(v->guest_mode);
+	cr_assert_str_eq(kt_state(v), "H | - - -");
+	kt_free(t);
+}

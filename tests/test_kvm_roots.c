@@ -346,3 +346,17 @@ Test(kvm_roots, R2_19_load_flushes_current)
 	cr_assert_eq(t->last.vpid, 1); /* vpid01 of vCPU 0 */
 	kt_free(t);
 }
+
+/* §10 counters: root_cache_hit[i] per prev_roots index */
+Test(kvm_roots, S10_cache_hit_per_index)
+{
+	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	msim_kvm_vcpu *v = abcd(t);
+
+	msim_kvm_on_cr3(v, PG('A'), PG('D')); /* hit at 2 */
+	msim_kvm_on_cr3(v, PG('D'), PG('A')); /* hit at 0 */
+	cr_assert_eq(kc(t, "kvm.root.cache_hit.2"), 1);
+	cr_assert_eq(kc(t, "kvm.root.cache_hit.0"), 1);
+	cr_assert_eq(kc(t, "kvm.root.cache_hit.1"), 0);
+	kt_free(t);
+}
