@@ -50,6 +50,8 @@ static const struct pdesc params[] = {
 	G("tlb.npsc.l5", tlb.npsc[5], "nested PSC, EPT/NPT PML5E level"),
 	P("tlb.eager", T_BOOL, tlb.eager,
 	  "flush everything on every invalidation (and on WP/NXE/CD writes)"),
+	P("tlb.fracture", T_BOOL, tlb.fracture,
+	  "cache pages > 4K as fractured 4K entries (P6.5)"),
 	P("tlb.seed", T_U64, tlb.seed, "seed of random replacement"),
 	P("lat.stlb", T_U32, lat_stlb, "cycles added by an L1 TLB miss that hits the STLB"),
 	P("lat.walk", T_U32, lat_walk, "fixed cycles per page walk besides its memory references"),

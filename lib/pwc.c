@@ -85,6 +85,7 @@ void msim_psc_fill(msim_tlb *t, const msim_tlb_ctx *ctx, msim_paging_mode mode,
 		e->global = 0;
 		e->flags = 0;
 		e->pat = 0;
+		e->inv_shift = 0;
 		e->out = we->value & amask;
 		e->out2 = 0;
 		if (ctx->nested && below->valid &&
@@ -148,6 +149,7 @@ static void set_entry(struct msim_tlbe *e, uint64_t key,
 	e->global = 0;
 	e->flags = 0;
 	e->pat = 0;
+	e->inv_shift = 0;
 	e->out = out;
 	e->out2 = 0;
 	e->rights = *r;

@@ -163,10 +163,10 @@ static bool tm_hit(const struct msim_tlbe *e, const struct msim_tmatch *m)
 	if ((f & MSIM_TM_EP_ANY) && !e->ep)
 		return false;
 	if (f & MSIM_TM_ADDR) {
-		unsigned shift = (unsigned)(e->key >> 1) & 0x3f;
-		/* a fractured 4 MB page goes with every address of the page */
-		if (e->flags & MSIM_TLBE_FRAC4M)
-			shift = 22;
+		/* a piece of a larger guest page goes with every address of
+		 * that page (fractured / splintered entries, P6.5) */
+		unsigned shift = e->inv_shift ? e->inv_shift
+					      : (unsigned)(e->key >> 1) & 0x3f;
 		if (((e->key >> 7) << (unsigned)((e->key >> 1) & 0x3f)) >> shift !=
 		    m->addr >> shift)
 			return false;
@@ -353,23 +353,25 @@ void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 	uint64_t ps;
 	unsigned shift, c;
 	struct msim_tarr *l1 = fetch ? t->l1i : t->l1d;
+	unsigned gshift;
 
 	if (res->fault.kind != MSIM_FAULT_NONE) /* P6.2 */
 		return;
 	msim_ttag_of(ctx, &tag);
 	ps = res->page_size ? res->page_size : 4096;
+	gshift = (unsigned)__builtin_ctzll(ps);
 	/* a combined mapping is no larger than the smaller of the two pages */
 	if (ctx->nested && res->nested_page_size && res->nested_page_size < ps)
 		ps = res->nested_page_size;
 	memset(&ne, 0, sizeof(ne));
-	if (ps >= (1ULL << 30))
-		shift = 30;
-	else if (ps >= (1ULL << 21)) {
-		shift = 21;
-		if (ps == (4ULL << 20))
-			ne.flags |= MSIM_TLBE_FRAC4M; /* P6.5: kept as 2M pieces */
-	} else
+	if (t->cfg.fracture || ps < (2ULL << 20))
 		shift = 12;
+	else if (ps >= (1ULL << 30))
+		shift = 30;
+	else
+		shift = 21; /* 2 MB, or a 2 MB piece of a 4 MB page */
+	if (gshift > shift)
+		ne.inv_shift = (uint8_t)gshift;
 	c = class_of_shift(shift);
 	ne.key = msim_tkey(la, shift);
 	ne.ep = tag.ep;

@@ -23,6 +23,8 @@ struct msim_tlbe {
 	uint8_t global;
 	uint8_t flags;  /* MSIM_TLBE_* */
 	uint8_t pat;
+	uint8_t inv_shift; /* TLB: log2 of the guest page an INVLPG/#PF of any
+			    * of its addresses must remove (P6.5); 0: key's */
 	msim_rights rights;
 	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
 	uint64_t out2;  /* TLB: gpa page base; combined PSC: next table hpa */
@@ -30,7 +32,6 @@ struct msim_tlbe {
 } __attribute__((aligned(64)));
 
 #define MSIM_TLBE_HPA 0x01   /* out2 valid (combined PSC) */
-#define MSIM_TLBE_FRAC4M 0x02 /* 2M-sized piece of a 4 MB page (P6.5) */
 
 struct msim_tarr {
 	struct msim_tlbe *e; /* sets * ways entries, set-major */

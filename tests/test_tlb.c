@@ -393,6 +393,43 @@ Test(tlb, P6_5_invlpg_anywhere_in_large_page_removes_it)
 	cr_assert_not(hit(&c, 0x00c00000));
 }
 
+Test(tlb, P6_5_splintered_combined_entry_goes_with_its_guest_page)
+{
+	msim_tlb_ctx c = ctx(1, EPTP_A, 0, false);
+	msim_walk_result r;
+
+	/* guest 2M page on 4K host pages: a 4K combined entry */
+	memset(&r, 0, sizeof(r));
+	r.pa = 0x40201000;
+	r.gpa = 0x30201000;
+	r.page_size = 2ULL << 20;
+	r.nested_page_size = 4096;
+	r.leaf_level = 2;
+	msim_tlb_fill(t, &c, 0x600201000, false, &r);
+	cr_assert(hit(&c, 0x600201000));
+	/* the guest invalidates its 2M page through another address */
+	inv(&c, MSIM_INV_INVLPG, 0x6003ff000, 0, 0);
+	cr_assert_not(hit(&c, 0x600201000));
+}
+
+Test(tlb, P6_5_fracture_knob_keeps_4k_pieces)
+{
+	msim_tlb_config cfg = MSIM_TLB_CONFIG_INIT;
+	msim_tlb_ctx c = ctx(0, 0, 0, false);
+	msim_tlb_hit h;
+
+	msim_tlb_free(t);
+	cfg.fracture = true;
+	cr_assert_eq(msim_tlb_create(&t, &cfg), 0);
+	fill_ps(&c, 0x40000000, 0x80000000, 2ULL << 20, false);
+	cr_assert_eq(msim_tlb_lookup(t, &c, 0x40000123, false, &h), 1);
+	cr_assert_eq(h.page_size, 4096);
+	cr_assert_eq(h.pa, 0x80000123);
+	cr_assert_not(hit(&c, 0x40001000), "other 4K of the page: not cached");
+	inv(&c, MSIM_INV_INVLPG, 0x401ff000, 0, 0);
+	cr_assert_not(hit(&c, 0x40000000));
+}
+
 Test(tlb, P6_9_invpcid_types)
 {
 	msim_tlb_ctx c3 = ctx(0, 0, 3, true), c5 = ctx(0, 0, 5, true);

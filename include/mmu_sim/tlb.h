@@ -77,6 +77,9 @@ typedef struct msim_tlb_config {
 	 * writes the architecture lets a CPU ignore (CR0.WP, EFER.NXE, CR4
 	 * SMAP/PKE/SMEP 1->0, CR0.CD/NW): what Bochs and many real cores do. */
 	bool eager;
+	/** Keep pages larger than 4K as 4K "fractured" entries (P6.5 knob);
+	 * INVLPG / #PF of any address of the page still remove them. */
+	bool fracture;
 	uint64_t seed; /**< seeds MSIM_REPL_RANDOM */
 } msim_tlb_config;
 
@@ -103,7 +106,7 @@ typedef struct msim_tlb_config {
 	  .npsc = { MSIM_TLB_GEOM(0, 0), MSIM_TLB_GEOM(0, 0),                  \
 		    MSIM_TLB_GEOM(16, 4), MSIM_TLB_GEOM(16, 4),                \
 		    MSIM_TLB_GEOM(16, 4), MSIM_TLB_GEOM(16, 4) },              \
-	  .eager = false, .seed = 1 }
+	  .eager = false, .fracture = false, .seed = 1 }
 
 /**
  * The tag context current on a logical CPU (what a lookup matches and
