@@ -207,7 +207,9 @@ static struct kvm_sp *alloc_shadow_root(struct msim_kvm *kvm, uint64_t gfn,
 		return NULL;
 	sp->root_count++;
 	kvm_count(kvm, created ? KC_ROOT_CREATED : KC_ROOT_FOUND, 1);
-	kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_alloc);
+	/* a hash hit pays only the lookup (charged by get_shadow_page) */
+	if (created)
+		kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_alloc);
 	kvm_observe(kvm, MSIM_EXP_ROOT, created ? 0 : 1, sp->gfn, sp->role);
 	return sp;
 }
