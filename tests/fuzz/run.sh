@@ -2,7 +2,8 @@
 # Build the libFuzzer harnesses with clang (-fsanitize=fuzzer,address,
 # undefined) and run each for SECONDS.
 #   usage: tests/fuzz/run.sh SECONDS [fuzz_name ...]
-# Build dir: $MSIM_FUZZ_BUILD (default build-fuzz/ at the top of the tree).
+# Build dir: $MSIM_FUZZ_BUILD (default build-fuzz/ at the top of the tree);
+# inputs are capped at $MSIM_FUZZ_MAX_LEN bytes (default 16384).
 # New corpus entries go to <build>/fuzz-corpus/<harness>/, crashes to
 # <build>/fuzz-artifacts/<harness>/. Exit status: 0 if no harness found a
 # crash, leak, timeout or property violation; 1 otherwise; 2 on usage or
@@ -69,7 +70,10 @@ for name in "${names[@]}"; do
 		[ -d "$d" ] && dirs+=("$d")
 	done
 	dict=$(dict_for "$name")
+	# Big seeds (traces/wp-storm.trace is 1 MB) would set max_len and slow
+	# every run 20-fold; the readers' limits are covered by unit tests.
 	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
+	      -max_len="${MSIM_FUZZ_MAX_LEN:-16384}"
 	      -artifact_prefix="$art/" -print_final_stats=1)
 	[ -n "$dict" ] && opts+=(-dict="$dict")
 	echo "== $name for ${secs}s (seeds: ${dirs[*]:-none})"
