@@ -864,12 +864,35 @@ static void zap_all_fast(struct msim_kvm *kvm)
 	kvm_zap_obsolete_pages(kvm);
 }
 
+/* Is gfn in a memslot? With no memslot ever created, all of it is. */
+bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn)
+{
+	if (!kvm->nslots)
+		return true;
+	for (unsigned i = 0; i < kvm->nslots; i++)
+		if (gfn - kvm->slots[i].gfn < kvm->slots[i].npages)
+			return true;
+	return false;
+}
+
+static void slot_remove(struct msim_kvm *kvm, uint64_t gfn)
+{
+	for (unsigned i = 0; i < kvm->nslots; i++)
+		if (kvm->slots[i].gfn == gfn) {
+			kvm->slots[i] = kvm->slots[--kvm->nslots];
+			return;
+		}
+}
+
 void msim_kvm_on_memslot(msim_kvm *kvm, unsigned op, uint64_t gfn,
 			 uint64_t npages)
 {
-	(void)gfn;
 	switch (op) {
 	case 0: /* create: n_max_mmu_pages = pages / 50, floor 64 (R4.11) */
+		if (kvm->nslots < MSIM_ARRAY_SIZE(kvm->slots)) {
+			kvm->slots[kvm->nslots].gfn = gfn;
+			kvm->slots[kvm->nslots++].npages = npages;
+		}
 		kvm->memslot_pages += npages;
 		if (!kvm->o.max_mmu_pages) {
 			uint64_t n = kvm->memslot_pages / 50;
@@ -881,6 +904,8 @@ void msim_kvm_on_memslot(msim_kvm *kvm, unsigned op, uint64_t gfn,
 	case 2: /* move */
 		if (op == 1 && kvm->memslot_pages >= npages)
 			kvm->memslot_pages -= npages;
+		if (op == 1)
+			slot_remove(kvm, gfn);
 		zap_all_fast(kvm);
 		break;
 	default: /* flags: dirty logging is not modelled */

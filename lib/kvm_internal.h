@@ -80,6 +80,7 @@ enum {
 	X(INVVPID_ADDR, "kvm.invvpid.addr", "INVVPID address issued")          \
 	X(INVVPID_ALL, "kvm.invvpid.all", "INVVPID all issued")                \
 	X(OBSOLETE, "kvm.root.obsolete_freed", "obsolete roots freed")         \
+	X(DUMMY, "kvm.root.dummy", "dummy roots (root gfn outside memslots)")  \
 	X(NESTED_ENTRY, "kvm.nested.entry", "nested VM entries")               \
 	X(NESTED_EXIT, "kvm.nested.exit", "nested VM exits")                   \
 	X(CY_VMEXIT, "cycles.vmexit", "VM exit + entry")                       \
@@ -218,6 +219,8 @@ struct msim_kvm {
 	bool zap_list_flush;   /* something was zapped since the last commit */
 	uint64_t n_unsync;     /* unsync pages in the VM (prunes sync walks) */
 	uint64_t memslot_pages;
+	struct { uint64_t gfn, npages; } slots[32]; /* created memslots */
+	unsigned nslots;
 	uint64_t cnt[KC__COUNT];
 	int sidx[KC__COUNT];
 	msim_stats *stats;
@@ -268,6 +271,7 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v);
 void kvm_free_obsolete_roots(struct msim_kvm_vcpu *v);
 void kvm_free_guest_mode_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu);
 bool kvm_root_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp);
+bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn);
 
 /* --- shadow pages (kvm_shadow.c) */
 struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,

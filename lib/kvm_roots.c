@@ -271,6 +271,20 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v)
 	} else if (rr->level >= 4) {
 		uint64_t gfn = (v->cr3 & MSIM_GENMASK(51, 12)) >> 12;
 
+		if (kvm->o.kernel >= 607 && !kvm_gfn_visible(kvm, gfn)) {
+			/*
+			 * R2.15 (~6.7, UNVERIFIED version): a root gfn in no
+			 * visible memslot gets the shared dummy root: no
+			 * shadow page, never cached, freed on the next switch.
+			 */
+			mmu->pae_root.special = true;
+			for (unsigned i = 0; i < 4; i++)
+				mmu->pae_root.pae[i] = NULL;
+			mmu->root.sp = &mmu->pae_root;
+			mmu->root.pgd = v->cr3;
+			kvm_count(kvm, KC_DUMMY, 1);
+			return 0;
+		}
 		mmu->root.sp = alloc_shadow_root(kvm, gfn, rr, 0, rr->level, mmu->root_role);
 		mmu->root.pgd = v->cr3;
 	} else {

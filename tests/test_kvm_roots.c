@@ -360,3 +360,28 @@ Test(kvm_roots, S10_cache_hit_per_index)
 	cr_assert_eq(kc(t, "kvm.root.cache_hit.1"), 0);
 	kt_free(t);
 }
+
+/* R2.15: a root gfn outside every memslot gets a dummy root (>= ~6.7) */
+Test(kvm_roots, R2_15_dummy_root_outside_memslots)
+{
+	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	msim_kvm_vcpu *v = kt_vcpu(t, 0);
+
+	msim_kvm_on_memslot(t->kvm, 0, 0, 0x11); /* gfns 0x0..0x10: A, B */
+	kt_long(v, PG('A'));
+	msim_kvm_on_cr3(v, PG('A'), PG('Z')); /* gfn 0x29: no memslot */
+	cr_assert(v->root_mmu.root.sp->special);
+	cr_assert_eq(kc(t, "kvm.root.dummy"), 1);
+	cr_assert_eq(kc(t, "kvm.root.created"), 1);
+	msim_kvm_on_cr3(v, PG('Z'), PG('B'));
+	/* R2.11: the dummy root was freed, never cached */
+	cr_assert_str_eq(kt_state(v), "B | A - -");
+	kt_free(t);
+	t = kt_new("preset=6.18-pvm,kernel=6.6", 1);
+	v = kt_vcpu(t, 0);
+	msim_kvm_on_memslot(t->kvm, 0, 0, 0x11);
+	kt_long(v, PG('A'));
+	msim_kvm_on_cr3(v, PG('A'), PG('Z'));
+	cr_assert_not(v->root_mmu.root.sp->special);
+	kt_free(t);
+}
