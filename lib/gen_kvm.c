@@ -153,7 +153,8 @@ static uint64_t rnd(struct gk *g, uint64_t n)
 
 /* ------------------------------------------------------------ wp-storm */
 
-static const char *const wp_keys[] = { "toggles", "ws", "writes", "reads", NULL };
+static const char *const wp_keys[] = { "toggles", "ws", "writes", "reads",
+				       "rate", NULL };
 
 /*
  * grsecurity/PaX KERNEXEC-style W^X: kernel data is mapped read-only and
@@ -171,7 +172,8 @@ static int gen_wp_storm(const msim_gen_opts *o, msim_trace_writer *w)
 	    msim_gen_param_u64(o->params, "toggles", 100000000, &toggles) ||
 	    msim_gen_param_u64(o->params, "ws", 65536, &ws) ||
 	    msim_gen_param_u64(o->params, "writes", 1024, &writes) ||
-	    msim_gen_param_u64(o->params, "reads", 1024, &reads))
+	    msim_gen_param_u64(o->params, "reads", 1024, &reads) ||
+	    msim_gen_param_u64(o->params, "rate", 1024, &reads))
 		return MSIM_EINVAL;
 	if (!ws)
 		return msim_err(MSIM_EINVAL, "parameter ws must be >= 1");
@@ -404,7 +406,8 @@ const int msim_gen_kvm_anchor = 1;
 
 const struct msim_gen_workload msim_gen_kvm_workloads[] = {
 	{ "wp-storm", "grsecurity-style CR0.WP toggling around kernel writes.\n"
-	  "  toggles=10000 ws=64 (pages) writes=2 reads=16 (per toggle)",
+	  "  toggles=10000 ws=64 (pages) writes=2 (per open/close window)\n"
+	  "  reads=16 (accesses between windows; rate= is the same knob)",
 	  gen_wp_storm },
 	{ "procs", "round-robin process switches (MOV CR3).\n"
 	  "  procs=5 pti=0 pcid=0 switches=10000 ws=8 (pages per process)",
