@@ -7,6 +7,7 @@
 
 #include "hw.h"
 #include "internal.h"
+#include "tlb_internal.h"
 
 enum {
 	C_L1D_HIT, C_L1I_HIT, C_STLB_HIT, C_TLB_MISS, C_TLB_REWALK,
@@ -153,17 +154,17 @@ static bool hit_usable(const msim_hw_xlat *x, const msim_tlb_hit *h,
 		return false;
 	if ((access & MSIM_WACC_WRITE) && !h->rights->dirty)
 		return false; /* the walk must set D (P5.8 policy: re-walk) */
-	if (x->nested && h->rights->nested) {
-		msim_rights r = *h->rights;
-		return msim_nested_rights_ok(&r, access,
+	if (x->nested && h->rights->nested)
+		return msim_nested_rights_ok(h->rights, access,
 					     x->nested->kind == MSIM_NESTED_EPT &&
 						     x->nested->mbec);
-	}
 	return true;
 }
 
-static int do_walk(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
-		   unsigned access, msim_hw_result *res)
+/* The miss path; out of line so the TLB-hit path keeps a small frame. */
+static __attribute__((noinline)) int do_walk(msim_hw *hw,
+					     const msim_hw_xlat *x, uint64_t la,
+					     unsigned access, msim_hw_result *res)
 {
 	msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
 	msim_walk_start st;
@@ -284,7 +285,7 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		res->page_size = 4096;
 		goto data;
 	}
-	lvl = msim_tlb_lookup(hw->tlb, &x->tag, la, fetch, &h);
+	lvl = msim_tlb_lookup_inline(hw->tlb, &x->tag, la, fetch, &h);
 	if (lvl && hit_usable(x, &h, access)) {
 		res->tlb_level = (unsigned)lvl;
 		res->pa = h.pa;

@@ -253,21 +253,6 @@ const msim_tlb_config *msim_tlb_get_config(const msim_tlb *t)
 	return &t->cfg;
 }
 
-static inline void hit_out(const struct msim_tlbe *e, uint64_t la, unsigned level,
-		    msim_tlb_hit *out)
-{
-	unsigned shift = (unsigned)(e->key >> 1) & 0x3f;
-	uint64_t mask = (1ULL << shift) - 1;
-
-	out->pa = e->out | (la & mask);
-	out->gpa = e->out2 | (la & mask);
-	out->page_size = 1ULL << shift;
-	out->rights = &e->rights;
-	out->pat = e->pat;
-	out->global = e->global;
-	out->level = level;
-}
-
 static unsigned class_of_shift(unsigned shift)
 {
 	return shift >= 30 ? MSIM_PS_1G : shift >= 21 ? MSIM_PS_2M : MSIM_PS_4K;
@@ -287,12 +272,9 @@ static void copy_entry(struct msim_tarr *a, const struct msim_tlbe *src,
 	d->stamp = stamp;
 }
 
-/* Everything but an L1 4K hit: kept out of line so the hot path stays
- * small (fewer saved registers, no stack frame for the STLB logic). */
-static __attribute__((noinline)) int lookup_slow(msim_tlb *t,
-						  const struct msim_ttag *tag,
-						  struct msim_tarr *l1,
-						  uint64_t la, msim_tlb_hit *out)
+/* Everything but an L1 4K hit (see msim_tlb_lookup_inline). */
+int msim_tlb_lookup_slow(msim_tlb *t, const struct msim_ttag *tag,
+			 struct msim_tarr *l1, uint64_t la, msim_tlb_hit *out)
 {
 	struct msim_tlbe *e = NULL;
 
@@ -301,7 +283,7 @@ static __attribute__((noinline)) int lookup_slow(msim_tlb *t,
 	if (!e && l1[MSIM_PS_1G].e)
 		e = msim_tarr_find(&l1[MSIM_PS_1G], msim_tkey(la, 30), tag);
 	if (e) {
-		hit_out(e, la, 1, out);
+		msim_tlb_hit_out(e, la, 1, out);
 		return 1;
 	}
 	if (t->stlb.e) {
@@ -322,25 +304,14 @@ static __attribute__((noinline)) int lookup_slow(msim_tlb *t,
 			e = msim_tarr_find(&l1[c], e->key, tag);
 		}
 	}
-	hit_out(e, la, 2, out);
+	msim_tlb_hit_out(e, la, 2, out);
 	return 2;
 }
 
 int msim_tlb_lookup(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 		    bool fetch, msim_tlb_hit *out)
 {
-	struct msim_ttag tag;
-	struct msim_tarr *l1 = fetch ? t->l1i : t->l1d;
-	struct msim_tlbe *e = NULL;
-
-	msim_ttag_of(ctx, &tag);
-	if (msim_likely(l1[MSIM_PS_4K].e != NULL))
-		e = msim_tarr_find(&l1[MSIM_PS_4K], msim_tkey(la, 12), &tag);
-	if (msim_likely(e != NULL)) {
-		hit_out(e, la, 1, out);
-		return 1;
-	}
-	return lookup_slow(t, &tag, l1, la, out);
+	return msim_tlb_lookup_inline(t, ctx, la, fetch, out);
 }
 
 void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,

@@ -130,4 +130,44 @@ struct msim_tlb {
 	const msim_tlb_ctx *hook_ctx;
 };
 
+/* ------------------------------------------------------------ lookup */
+
+static inline void msim_tlb_hit_out(const struct msim_tlbe *e, uint64_t la, unsigned level,
+		    msim_tlb_hit *out)
+{
+	unsigned shift = (unsigned)(e->key >> 1) & 0x3f;
+	uint64_t mask = (1ULL << shift) - 1;
+
+	out->pa = e->out | (la & mask);
+	out->gpa = e->out2 | (la & mask);
+	out->page_size = 1ULL << shift;
+	out->rights = &e->rights;
+	out->pat = e->pat;
+	out->global = e->global;
+	out->level = level;
+}
+
+/* Everything but an L1 4K hit: out of line, so the hot path stays small. */
+int msim_tlb_lookup_slow(msim_tlb *t, const struct msim_ttag *tag,
+			 struct msim_tarr *l1, uint64_t la, msim_tlb_hit *out);
+
+/* msim_tlb_lookup with the L1 4K hit inlined (hw.c's hot path). */
+static inline int msim_tlb_lookup_inline(msim_tlb *t, const msim_tlb_ctx *ctx,
+					 uint64_t la, bool fetch,
+					 msim_tlb_hit *out)
+{
+	struct msim_ttag tag;
+	struct msim_tarr *l1 = fetch ? t->l1i : t->l1d;
+	struct msim_tlbe *e = NULL;
+
+	msim_ttag_of(ctx, &tag);
+	if (msim_likely(l1[MSIM_PS_4K].e != NULL))
+		e = msim_tarr_find(&l1[MSIM_PS_4K], msim_tkey(la, 12), &tag);
+	if (msim_likely(e != NULL)) {
+		msim_tlb_hit_out(e, la, 1, out);
+		return 1;
+	}
+	return msim_tlb_lookup_slow(t, &tag, l1, la, out);
+}
+
 #endif
