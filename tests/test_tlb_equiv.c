@@ -178,3 +178,88 @@ Test(equiv, P6_15_tlb_control_flush_asid)
 	for (uint64_t i = 0; i < NPAGES; i++)
 		assert_equiv(i);
 }
+
+/*
+ * Every "must invalidate" operation of P6.9-P6.11 in one table: in a 2D
+ * setup (VPID 1, EPT, PCIDE with PCID 3) all guest PTEs are changed, the
+ * operation runs under the current context, and every page inside its
+ * scope must then translate like the reference walk. `page` >= 0: the
+ * operation targets that page only (the others may stay stale).
+ */
+#define CR4_ON (MSIM_CR4_PAE | MSIM_CR4_PGE | MSIM_CR4_PCIDE)
+
+static const struct {
+	const char *what;
+	msim_inv_kind kind;
+	uint64_t a0, a1, a2;
+	int page;
+} ops[] = {
+	{ "mov cr3 (pcid 3)", MSIM_INV_MOV_CR3, TU_GUEST_TABLES | 3, 0, 0, -1 },
+	{ "cr4.pge 1->0", MSIM_INV_MOV_CR4, CR4_ON, CR4_ON & ~MSIM_CR4_PGE, 0, -1 },
+	{ "cr4.pcide 1->0", MSIM_INV_MOV_CR4, CR4_ON, CR4_ON & ~MSIM_CR4_PCIDE, 0, -1 },
+	{ "cr4.smep 0->1", MSIM_INV_MOV_CR4, CR4_ON, CR4_ON | MSIM_CR4_SMEP, 0, -1 },
+	{ "cr4.pae change", MSIM_INV_MOV_CR4, CR4_ON, CR4_ON & ~MSIM_CR4_PAE, 0, -1 },
+	{ "cr0.pg 1->0", MSIM_INV_MOV_CR0, MSIM_CR0_PG, 0, 0, -1 },
+	{ "efer.nxe change", MSIM_INV_WRMSR_EFER, MSIM_EFER_NXE, 0, 0, -1 },
+	{ "invpcid 1 (3)", MSIM_INV_INVPCID, 1, 3, 0, -1 },
+	{ "invpcid 2", MSIM_INV_INVPCID, 2, 0, 0, -1 },
+	{ "invpcid 3", MSIM_INV_INVPCID, 3, 0, 0, -1 },
+	{ "invvpid 1 (1)", MSIM_INV_INVVPID, 1, 1, 0, -1 },
+	{ "invvpid 2", MSIM_INV_INVVPID, 2, 0, 0, -1 },
+	{ "invvpid 3 (1)", MSIM_INV_INVVPID, 3, 1, 0, -1 },
+	{ "invept 1", MSIM_INV_INVEPT, 1, TU_EPT_TABLES, 0, -1 },
+	{ "invept 2", MSIM_INV_INVEPT, 2, 0, 0, -1 },
+	{ "tlb_control 1", MSIM_INV_TLB_CONTROL, 1, 0, 0, -1 },
+	{ "tlb_control 3", MSIM_INV_TLB_CONTROL, 3, 1, 0, -1 },
+	{ "tlb_control 7", MSIM_INV_TLB_CONTROL, 7, 1, 0, -1 },
+	{ "all", MSIM_INV_ALL, 0, 0, 0, -1 },
+	{ "invlpg", MSIM_INV_INVLPG, VA + 0x3000, 0, 0, 3 },
+	{ "invpcid 0", MSIM_INV_INVPCID, 0, 3, VA + 0x3000, 3 },
+	{ "invvpid 0", MSIM_INV_INVVPID, 0, 1, VA + 0x3000, 3 },
+	{ "invlpga", MSIM_INV_INVLPGA, VA + 0x3000, 1, 0, 3 },
+	{ "#PF", MSIM_INV_PF, VA + 0x3000, 0, 0, 3 },
+	{ "EPT violation with LA", MSIM_INV_EPT_VIOLATION, 0x203000, VA + 0x3000, 1, 3 },
+};
+
+Test(equiv, P6_15_every_must_invalidate_operation)
+{
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		tu_env_init(&e, true, "skylake-sp");
+		e.regs.cr4 |= MSIM_CR4_PCIDE;
+		e.regs.cr3 = TU_GUEST_TABLES | 3;
+		map_all(false);
+		for (uint64_t i = 0; i < NPAGES; i++)
+			remap(i, 0x800000 + i * 0x1000, 0);
+		assert_stale(3, 0x203000);
+		tu_inv(&e, ops[k].kind, ops[k].a0, ops[k].a1, ops[k].a2);
+		for (uint64_t i = 0; i < NPAGES; i++) {
+			if (ops[k].page >= 0 && (int)i != ops[k].page)
+				continue;
+			cr_assert_eq(tu_access(&e, VA + i * 0x1000, 0).pa,
+				     tu_reference(&e, VA + i * 0x1000, 0)->pa,
+				     "%s: page %llu", ops[k].what,
+				     (unsigned long long)i);
+		}
+		if (ops[k].page >= 0)
+			assert_stale(5, 0x205000); /* outside the scope: kept */
+		tu_env_free(&e);
+		memset(&e, 0, sizeof(e));
+	}
+}
+
+Test(equiv, P6_15_vm_transitions_without_vpid)
+{
+	for (int exit = 0; exit < 2; exit++) {
+		tu_env_init(&e, true, "skylake-sp");
+		e.x.tag.vpid = 0; /* "enable VPID" = 0: VPID 0000H */
+		map_all(false);
+		for (uint64_t i = 0; i < NPAGES; i++)
+			remap(i, 0x800000 + i * 0x1000, 0);
+		assert_stale(2, 0x202000);
+		tu_inv(&e, exit ? MSIM_INV_VMEXIT : MSIM_INV_VMENTRY, 0, 0, 0);
+		for (uint64_t i = 0; i < NPAGES; i++)
+			assert_equiv(i);
+		tu_env_free(&e);
+		memset(&e, 0, sizeof(e));
+	}
+}
