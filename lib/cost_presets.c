@@ -95,17 +95,20 @@ static void skylake_sp(msim_cost_params *p)
 	 * guest-dimension PSC */
 	p->tlb.ntlb = GEOM(32, 4, LRU);
 	p->walkers = 2;
-	/* [S] 7-cpu.com Skylake: STLB hit +9 cycles; P9.2 gives 12 for
-	 * Haswell [S mynavi] */
+	/* [S] 7-cpu.com Skylake: STLB hit +9 cycles; P9.2: Haswell +12 and
+	 * ~20 cycles for an STLB miss hitting the caches (mynavi article,
+	 * re-read in this pass) */
 	p->lat_stlb = 9;
 	p->lat_walk = 10; /* [S] P9.2: a walk hitting PSC/caches ~20 cycles
 			   * total, minus ~10 for its one cached reference */
 	/* [S] 7-cpu.com Skylake-X: L1 32K/8w 4-5, L2 1M/16w 14, L3 1.375 MB
-	 * per core 11-way ~70 cycles, DRAM ~80 ns (~170 cycles) */
+	 * per core 11-way ~70 cycles; DRAM: AnandTech's lmbench run on
+	 * Skylake-SP (Xeon 8176 review) gives ~90 ns at 384-512 MB = ~190
+	 * cycles at 2.1 GHz (their L1 4, L2 ~14 cycles agree) */
 	p->l1d = (msim_cache_level){ 32 << 10, 8, 5 };
 	p->l2 = (msim_cache_level){ 1 << 20, 16, 14 };
 	p->llc = (msim_cache_level){ 11ULL << 20, 11, 70 };
-	p->lat_dram = 180;
+	p->lat_dram = 190;
 }
 
 /* Intel Sapphire Rapids (Golden Cove cores), 2.0 GHz base. */
