@@ -443,6 +443,40 @@ void msim_kvm_before_entry(msim_kvm_vcpu *v)
 	v->in_exit = false;
 }
 
+/*
+ * The recordings of the PVM host (traces/kvm/ptwrite.trace) show a MOV CR3
+ * done by emulated ring-0 code allocating its root at once, while the
+ * MMU_SYNC it requested is serviced only when the guest next runs natively
+ * (its CPL3 access): the emulator reloads the MMU but enters no guest.
+ */
+void kvm_exit_done(struct msim_kvm_vcpu *v)
+{
+	if (v->kvm->o.cpl0_emulated) {
+		v->kvm->cur_vcpu = v->id;
+		if (v->req & REQ_FREE_OBSOLETE) {
+			v->req &= ~REQ_FREE_OBSOLETE;
+			kvm_free_obsolete_roots(v);
+		}
+		if (!v->mmu->root.sp)
+			kvm_mmu_load(v);
+		return;
+	}
+	msim_kvm_before_entry(v);
+}
+
+bool msim_kvm_access_emulated(const msim_kvm_vcpu *v, unsigned access)
+{
+	return v->kvm->o.cpl0_emulated && !(access & MSIM_WACC_USER);
+}
+
+void msim_kvm_pre_access(msim_kvm_vcpu *v, unsigned access)
+{
+	if (msim_kvm_access_emulated(v, access))
+		return;
+	if (v->req || !v->mmu->root.sp)
+		msim_kvm_before_entry(v);
+}
+
 void kvm_vmexit_cost(struct msim_kvm_vcpu *v)
 {
 	v->kvm->cur_vcpu = v->id;
@@ -574,7 +608,7 @@ void msim_kvm_on_cr0(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	exit_begin(v);
 	(void)old;
 	post_set_cr0(v, v->cr0, val);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ CR4 */
@@ -629,7 +663,7 @@ void msim_kvm_on_cr4(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	(void)old;
 	exit_begin(v);
 	post_set_cr4(v, v->cr4, val);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ CR3 */
@@ -717,7 +751,7 @@ void msim_kvm_on_cr3(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	}
 	exit_begin(v);
 	set_cr3(v, val);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ EFER */
@@ -738,7 +772,7 @@ void msim_kvm_on_efer(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	(void)old;
 	exit_begin(v);
 	set_efer(v, val);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ sregs */
@@ -786,7 +820,7 @@ void msim_kvm_on_smi(msim_kvm_vcpu *v)
 	v->cr4 = 0;
 	v->efer = 0;
 	kvm_mmu_reset_context(v, RC_SMM);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 void msim_kvm_on_rsm(msim_kvm_vcpu *v)
@@ -819,7 +853,7 @@ void msim_kvm_on_rsm(msim_kvm_vcpu *v)
 		else
 			set_cr3(v, cr3);
 	}
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ misc */
@@ -840,7 +874,7 @@ void msim_kvm_on_init(msim_kvm_vcpu *v)
 		kvm_mmu_reset_context(v, RC_INIT);
 	}
 	kvm_make_request(v, REQ_FLUSH_GUEST);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 void msim_kvm_on_cpuid(msim_kvm_vcpu *v)
@@ -922,6 +956,7 @@ void msim_kvm_on_wrmem(msim_kvm *kvm, uint64_t gpa, unsigned size)
 		kvm_count(kvm, KC_CY_VMEXIT, kvm->cost.vmexit);
 		kvm_count(kvm, KC_WRITE_EMUL, 1);
 		kvm_count(kvm, KC_CY_EMULATE, kvm->cost.emulate);
+		kvm_exit_done(&kvm->vcpus[kvm->cur_vcpu]);
 	}
 }
 
@@ -936,7 +971,7 @@ void msim_kvm_on_invlpg(msim_kvm_vcpu *v, uint64_t gva)
 		kvm_flush_tlb_gva(v, gva);
 		kvm_shadow_invalidate_gva(v, gva, KVM_ROOTS_ALL);
 	}
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
@@ -971,7 +1006,7 @@ void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
 			kvm_mmu_unload(v);
 		break;
 	}
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* ------------------------------------------------------------ access */
@@ -994,6 +1029,20 @@ int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	if (kvm->o.cpl0_emulated && !(access & MSIM_WACC_USER)) {
+		/*
+		 * PVM (traces/kvm/README.md): ring-0 guest code runs in the
+		 * instruction emulator, which walks the guest tables in
+		 * software (kvm_mmu_pagetable_walk) and creates no shadow
+		 * pages.
+		 */
+		kvm_count(kvm, KC_EMUL_ACCESS, 1);
+		kvm_count(kvm, KC_CY_EMULATE, kvm->cost.emulate);
+		res->exits = 1;
+		res->emulated = true;
+		res->cycles = kvm->cost.emulate;
+		return 0;
+	}
 	if (msim_unlikely(v->req || !v->mmu->root.sp))
 		msim_kvm_before_entry(v);
 	if (!kvm_tdp(kvm) && !v->mmu->root_role_f.direct &&

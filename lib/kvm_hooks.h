@@ -194,9 +194,28 @@ void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
  */
 void msim_kvm_before_entry(msim_kvm_vcpu *v);
 
+/*
+ * PVM (opts.cpl0_emulated, preset "6.18-pvm"): ring-0 accesses are done
+ * by KVM's instruction emulator, which walks the guest tables in software
+ * and uses no hardware TLB: true for such an access (the machine then
+ * skips its TLB and reports the software walk).
+ */
+bool msim_kvm_access_emulated(const msim_kvm_vcpu *v, unsigned access);
+
+/*
+ * Call before the TLB lookup of every access: if the access runs natively
+ * and requests are pending (e.g. a remote flush after a zap, an MMU_SYNC
+ * left by emulated ring-0 code), KVM services them now, as it would on VM
+ * entry, so the TLB model sees their flushes first. Cheap when idle.
+ */
+void msim_kvm_pre_access(msim_kvm_vcpu *v, unsigned access);
+
 /* Result of KVM's part of one guest access. */
 typedef struct msim_kvm_access_res {
-	unsigned exits;     /* shadow #PF / EPT violation exits taken */
+	unsigned exits;     /* shadow #PF / EPT violation exits taken, or 1
+			       when the access was emulated (KVM walked the
+			       guest tables in software either way) */
+	bool emulated;      /* PVM: a ring-0 access run by KVM's emulator */
 	unsigned mapped;    /* SPTEs KVM installed */
 	bool guest_fault;   /* the guest walk faulted (#PF reinjected) */
 	uint64_t cycles;    /* KVM cycles charged for this access */

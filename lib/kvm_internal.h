@@ -69,6 +69,7 @@ enum {
 	X(SYNC_PAGE, "kvm.sp.sync", "unsync pages synced")                     \
 	X(UNSYNC, "kvm.sp.unsync", "pages marked unsync")                      \
 	X(WRITE_EMUL, "kvm.write_emulated", "writes to write-protected tables") \
+	X(EMUL_ACCESS, "kvm.emulated_access", "ring-0 accesses run by the emulator (PVM)") \
 	X(FL_ALL, "kvm.flush.all", "KVM_REQ_TLB_FLUSH serviced")               \
 	X(FL_CURRENT, "kvm.flush.current", "current-context flushes")          \
 	X(FL_GUEST, "kvm.flush.guest", "guest flushes")                        \
@@ -274,9 +275,10 @@ bool kvm_root_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp);
 bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn);
 
 /* --- shadow pages (kvm_shadow.c) */
+/* is_root: the caller reports it as a root (MSIM_EXP_ROOT), not an sp */
 struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 				   uint32_t role, const msim_kvm_role *rf,
-				   bool *created);
+				   bool is_root, bool *created);
 struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
 			  const msim_kvm_role *rf);
 void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp);
@@ -341,6 +343,9 @@ void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed);
 bool kvm_pae_paging(const struct msim_kvm_vcpu *v);
 uint64_t kvm_root_eptp(const struct msim_kvm *kvm, const struct kvm_sp *sp);
 void kvm_vmexit_cost(struct msim_kvm_vcpu *v);
+/* End of a modelled exit: VM entry (R6.1), or under PVM's ring-0
+ * emulation only the root reload (requests wait for native entry). */
+void kvm_exit_done(struct msim_kvm_vcpu *v);
 
 /* reset callers (seed 000 numbering, for the per-caller policy) */
 enum kvm_reset_caller {

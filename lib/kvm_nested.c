@@ -204,7 +204,7 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 	v->cr4 = e->cr4;
 	v->efer = e->efer;
 	kvm_nested_load_cr3(v, e->cr3, !nested_ept);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
@@ -229,7 +229,7 @@ void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
 	v->efer = v->l1_efer;
 	kvm_nested_load_cr3(v, host_cr3 ? host_cr3 : v->l1_cr3, true);
 	kvm_nested_transition_flush(v, false);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 void msim_kvm_on_vmfail(msim_kvm_vcpu *v)
@@ -245,7 +245,7 @@ void msim_kvm_on_vmfail(msim_kvm_vcpu *v)
 	v->cr4 = v->l1_cr4;
 	v->efer = v->l1_efer;
 	kvm_mmu_reset_context(v, RC_VMFAIL);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* R7.13 */
@@ -266,7 +266,7 @@ void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp)
 		mask = KVM_ROOTS_ALL;
 	}
 	kvm_free_roots(kvm, mmu, mask);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }
 
 /* R7.14 (>= ~6.12) */
@@ -294,5 +294,5 @@ void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
 	}
 	if (!kvm_tdp(kvm))
 		kvm_free_guest_mode_roots(kvm, &v->root_mmu);
-	msim_kvm_before_entry(v);
+	kvm_exit_done(v);
 }

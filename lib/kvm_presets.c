@@ -62,6 +62,8 @@ static void apply_preset(msim_kvm_opts *o, const struct preset *p)
 	*o = def;
 	o->kernel = p->kernel;
 	o->mmu = p->mmu;
+	/* traces/kvm/README.md: the recording host's PVM KVM emulates ring 0 */
+	o->cpl0_emulated = !strcmp(p->name, "6.18-pvm");
 }
 
 int msim_kvm_opts_preset(msim_kvm_opts *o, const char *name)
@@ -220,12 +222,15 @@ static int apply_kv(msim_kvm_opts *o, const char *key, const char *val)
 		return parse_bool(key, val, &o->pae_free_early);
 	if (!strcmp(key, "flush_on_reuse"))
 		return parse_bool(key, val, &o->flush_on_reuse);
+	if (!strcmp(key, "cpl0_emulated"))
+		return parse_bool(key, val, &o->cpl0_emulated);
 	if (!strcmp(key, "ept_ad"))
 		return parse_bool(key, val, &o->ept_ad);
 	return msim_err(MSIM_EINVAL, "kvm policy: unknown key '%s' (keys: preset, "
 			"kernel, mmu, policy, prev_roots, zap_flush, "
 			"nested_flush, vendor, vpid, vpid02, pae_free_early, "
-			"flush_on_reuse, ept_ad, tdp_level, max_mmu_pages)", key);
+			"flush_on_reuse, cpl0_emulated, ept_ad, tdp_level, "
+			"max_mmu_pages)", key);
 }
 
 int msim_kvm_opts_parse(msim_kvm_opts *o, const char *str)
@@ -268,12 +273,13 @@ int msim_kvm_opts_format(const msim_kvm_opts *o, char *buf, size_t len)
 	return snprintf(buf, len,
 			"kernel=%u.%u,mmu=%s,policy=%s,prev_roots=%u,"
 			"zap_flush=%s,nested_flush=%s,vendor=%s,vpid=%d,"
-			"vpid02=%d,pae_free_early=%d,flush_on_reuse=%d,ept_ad=%d,"
-			"tdp_level=%u,max_mmu_pages=%llu",
+			"vpid02=%d,pae_free_early=%d,flush_on_reuse=%d,"
+			"cpl0_emulated=%d,ept_ad=%d,tdp_level=%u,max_mmu_pages=%llu",
 			o->kernel / 100, o->kernel % 100, mmu_syms[o->mmu],
 			policy_syms[o->policy], o->prev_roots,
 			zap_syms[o->zap_flush], nested_syms[o->nested_flush],
 			vendor_syms[o->vendor], o->vpid, o->vpid02,
-			o->pae_free_early, o->flush_on_reuse, o->ept_ad,
+			o->pae_free_early, o->flush_on_reuse, o->cpl0_emulated,
+			o->ept_ad,
 			o->tdp_level, (unsigned long long)o->max_mmu_pages);
 }

@@ -202,7 +202,7 @@ static struct kvm_sp *alloc_shadow_root(struct msim_kvm *kvm, uint64_t gfn,
 	r.quadrant = (uint8_t)quadrant;
 	sp = kvm_get_shadow_page(kvm, gfn, word_ok ? word :
 				 msim_kvm_role_word(&r, kvm->o.kernel),
-				 &r, &created);
+				 &r, true, &created);
 	if (!sp)
 		return NULL;
 	sp->root_count++;

@@ -136,7 +136,7 @@ static bool sync_page(struct msim_kvm *kvm, struct kvm_sp *sp)
 
 struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 				   uint32_t role, const msim_kvm_role *rf,
-				   bool *created)
+				   bool is_root, bool *created)
 {
 	struct kvm_sp *sp, *next;
 	bool flush = false;
@@ -164,12 +164,13 @@ struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 	if (sp) {
 		*created = false;
 		kvm_count(kvm, KC_SP_FOUND, 1);
-		kvm_observe(kvm, MSIM_EXP_SP, 1, gfn, role);
+		if (!is_root)
+			kvm_observe(kvm, MSIM_EXP_SP, 1, gfn, role);
 		return sp;
 	}
 	*created = true;
 	sp = alloc_shadow_page(kvm, gfn, role, rf);
-	if (sp)
+	if (sp && !is_root)
 		kvm_observe(kvm, MSIM_EXP_SP, 0, gfn, role);
 	return sp;
 }
@@ -571,7 +572,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 		}
 		child = kvm_get_shadow_page(kvm, gfn,
 					    msim_kvm_role_word(&r, kvm->o.kernel),
-					    &r, &created);
+					    &r, false, &created);
 		if (!child)
 			return MSIM_ENOMEM;
 		rc = link_child(kvm, sp, idx, child);
@@ -725,7 +726,7 @@ int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
 		r.invalid = 0;
 		child = kvm_get_shadow_page(kvm, (gpa >> 12) & ~(span - 1),
 					    msim_kvm_role_word(&r, kvm->o.kernel),
-					    &r, &created);
+					    &r, false, &created);
 		if (!child)
 			return MSIM_ENOMEM;
 		rc = link_child(kvm, sp, idx, child);

@@ -40,7 +40,7 @@ static msim_kvm_costs distinct(void)
 Test(kvm_cost, E2_switch_with_hash_hit)
 {
 	msim_kvm_costs c = distinct();
-	struct kt *t = kt_cost("preset=6.18-pvm,prev_roots=0", &c);
+	struct kt *t = kt_cost("preset=6.18-pvm,cpl0_emulated=0,prev_roots=0", &c);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t b[6];
 	const char *n[6] = { "cycles.vmexit", "cycles.hash_lookup", "cycles.sync",

@@ -9,7 +9,7 @@
 
 Test(kvm_cr, R3_6_R3_7_pg_clear_resets_and_flushes_guest)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t g;
 
@@ -24,7 +24,7 @@ Test(kvm_cr, R3_6_R3_7_pg_clear_resets_and_flushes_guest)
 
 Test(kvm_cr, R3_7_non_role_cr0_bit_no_reset)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -58,7 +58,7 @@ Test(kvm_cr, R3_5_wp_only_shadow_6_4_still_resets)
 /* R3.10 + R3.14: PCID, the no-flush bit and prev roots of the same PCID */
 Test(kvm_cr, R3_14_flushing_cr3_frees_prev_roots_with_pcid)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t fc;
 
@@ -83,7 +83,7 @@ Test(kvm_cr, R3_14_flushing_cr3_frees_prev_roots_with_pcid)
 
 Test(kvm_cr, R3_10_noflush_bit_skips_sync_and_flush)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t fc, s;
 
@@ -102,7 +102,7 @@ Test(kvm_cr, R3_10_noflush_bit_skips_sync_and_flush)
 
 Test(kvm_cr, R3_16_old_kernels_keep_same_pcid_prev_roots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,kernel=5.15", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	msim_kvm_on_sregs(v, CR0_LONG, PCID('A', 1), CR4_LONG | MSIM_CR4_PCIDE,
@@ -116,7 +116,7 @@ Test(kvm_cr, R3_16_old_kernels_keep_same_pcid_prev_roots)
 
 Test(kvm_cr, R3_17_pcide_set_unloads_under_shadow)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t u;
 
@@ -132,7 +132,7 @@ Test(kvm_cr, R3_17_pcide_set_unloads_under_shadow)
 
 Test(kvm_cr, R3_17_pge_toggle_flushes_guest_only)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t g, c;
 
@@ -148,7 +148,7 @@ Test(kvm_cr, R3_17_pge_toggle_flushes_guest_only)
 
 Test(kvm_cr, R3_17_smep_set_resets_and_flushes_current)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t c;
 
@@ -166,7 +166,7 @@ Test(kvm_cr, R3_17_smep_set_resets_and_flushes_current)
 
 Test(kvm_cr, R3_18_pcide_change_reloads_5_16)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,kernel=5.16", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.16", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t u;
 
@@ -179,7 +179,7 @@ Test(kvm_cr, R3_18_pcide_change_reloads_5_16)
 
 Test(kvm_cr, R3_19_pge_is_role_bit_5_15)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,kernel=5.15", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -190,7 +190,7 @@ Test(kvm_cr, R3_19_pge_is_role_bit_5_15)
 
 Test(kvm_cr, R3_21_efer_nx_resets)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -203,7 +203,7 @@ Test(kvm_cr, R3_21_efer_nx_resets)
 
 Test(kvm_cr, R3_27_init_with_paging)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t g;
 
@@ -218,7 +218,7 @@ Test(kvm_cr, R3_27_init_with_paging)
 
 Test(kvm_cr, R3_28_cpuid_forces_reinit)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t i;
 
@@ -232,7 +232,7 @@ Test(kvm_cr, R3_28_cpuid_forces_reinit)
 
 Test(kvm_cr, R3_29_sregs_unchanged_no_reset)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -245,7 +245,7 @@ Test(kvm_cr, R3_29_sregs_unchanged_no_reset)
 
 Test(kvm_cr, R6_10_invpcid_all_contexts)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t g, u;
 
@@ -254,7 +254,7 @@ Test(kvm_cr, R6_10_invpcid_all_contexts)
 	msim_kvm_on_invpcid(v, 2, 0, 0);
 	cr_assert_eq(kc(t, "kvm.flush.guest"), g + 1);
 	kt_free(t);
-	t = kt_new("preset=6.18-pvm,kernel=5.13", 1);
+	t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.13", 1);
 	v = kt_vcpu(t, 0);
 	kt_long(v, PG('A'));
 	u = kc(t, "kvm.unload");
@@ -265,7 +265,7 @@ Test(kvm_cr, R6_10_invpcid_all_contexts)
 
 Test(kvm_cr, R6_10_invpcid_single_other_pcid)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t c;
 
@@ -296,7 +296,7 @@ Test(kvm_cr, R6_9_invlpg_not_intercepted_under_tdp)
 
 Test(kvm_cr, R6_4_guest_flush_frees_unsync_prev_roots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	struct kvm_sp *b;
 
@@ -326,7 +326,7 @@ Test(kvm_cr, R6_5_tdp_flush_current_is_invept_single)
 
 Test(kvm_cr, R6_5_current_vpid_6_12_vs_6_11)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	v->guest_mode = true;
@@ -363,7 +363,7 @@ Test(kvm_cr, R7_13_invept_single_frees_matching_guest_roots)
 
 Test(kvm_cr, R7_14_invvpid_frees_l2_prev_roots_under_shadow)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	msim_kvm_vmentry e = { .vpid_en = true, .vpid = 5, .cr0 = CR0_LONG,
 			       .cr3 = PG('X'), .cr4 = CR4_LONG,

@@ -52,7 +52,7 @@ static struct e1 run_e1(const char *policy, unsigned nv, bool abcd)
 
 Test(kvm_examples, E1_shadow_any_version)
 {
-	const char *p[] = { "preset=6.18-pvm", "preset=5.10,mmu=shadow",
+	const char *p[] = { "preset=6.18-pvm,cpl0_emulated=0", "preset=5.10,mmu=shadow",
 			    "preset=5.18,mmu=shadow", "preset=6.4,mmu=shadow" };
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -138,7 +138,7 @@ Test(kvm_examples, E1_keep_roots_policy_tdp_mmu_5_10)
 
 Test(kvm_examples, E2_five_processes_all_miss)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	const char *after[] = { "E | D C B", "A | E D C", "B | A E D",
 				"C | B A E", "D | C B A" };
@@ -171,7 +171,7 @@ Test(kvm_examples, E2_five_processes_all_miss)
 
 Test(kvm_examples, E2_four_processes_hit_at_2)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	char cur = 'D';
 
@@ -256,7 +256,7 @@ static uint64_t e3(const char *policy, bool ept12, bool vpid_en,
 
 Test(kvm_examples, E3a_ept_vpid_first_entry)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,mmu=tdp-mmu", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,mmu=tdp-mmu", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	msim_kvm_vmentry e = { .ept = true, .eptp = 0x77000 | 0x1e,
 			       .vpid_en = true, .vpid = 5, .cr0 = CR0_LONG,
@@ -279,14 +279,14 @@ Test(kvm_examples, E3a_ept_vpid_steady_zero)
 {
 	uint64_t created;
 
-	cr_assert_eq(e3("preset=6.18-pvm,mmu=tdp-mmu", true, true, NULL,
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0,mmu=tdp-mmu", true, true, NULL,
 			&created), 0);
 	cr_assert_eq(created, 0);
 }
 
 Test(kvm_examples, E3b_ept_no_vmcs12_vpid_two)
 {
-	cr_assert_eq(e3("preset=6.18-pvm,mmu=tdp-mmu", true, false, NULL, NULL),
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0,mmu=tdp-mmu", true, false, NULL, NULL),
 		     2);
 }
 
@@ -294,27 +294,27 @@ Test(kvm_examples, E3c_l1_shadows_l2_zero)
 {
 	uint64_t created;
 
-	cr_assert_eq(e3("preset=6.18-pvm,mmu=tdp-mmu", false, true, NULL,
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0,mmu=tdp-mmu", false, true, NULL,
 			&created), 0);
 	cr_assert_eq(created, 0);
 }
 
 Test(kvm_examples, E3d_l0_shadow_vpid_zero)
 {
-	cr_assert_eq(e3("preset=6.18-pvm", false, true, NULL, NULL), 0);
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0", false, true, NULL, NULL), 0);
 }
 
 Test(kvm_examples, E3e_l0_shadow_no_vmcs12_vpid)
 {
 	uint64_t syncs;
 
-	cr_assert_eq(e3("preset=6.18-pvm", false, false, &syncs, NULL), 2);
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0", false, false, &syncs, NULL), 2);
 	cr_assert_eq(syncs, 2); /* each FLUSH_GUEST syncs the shadow root */
 }
 
 Test(kvm_examples, E3f_l0_shadow_no_vpid02)
 {
-	cr_assert_eq(e3("preset=6.18-pvm,vpid02=0", false, true, NULL, NULL), 2);
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0,vpid02=0", false, true, NULL, NULL), 2);
 }
 
 Test(kvm_examples, E3g_svm_always_two)
@@ -337,7 +337,7 @@ Test(kvm_examples, E3g_svm_always_two)
 
 Test(kvm_examples, E3h_every_switch_policy)
 {
-	cr_assert_eq(e3("preset=6.18-pvm,mmu=tdp-mmu,nested_flush=every-switch",
+	cr_assert_eq(e3("preset=6.18-pvm,cpl0_emulated=0,mmu=tdp-mmu,nested_flush=every-switch",
 			true, true, NULL, NULL), 2);
 }
 
@@ -393,7 +393,7 @@ Test(kvm_examples, E4_tdp_mmu_6_4_roots_persist)
 
 Test(kvm_examples, E4_shadow_roots_from_hash)
 {
-	struct e4 r = run_e4("preset=6.18-pvm");
+	struct e4 r = run_e4("preset=6.18-pvm,cpl0_emulated=0");
 
 	cr_assert_eq(r.resets, 6);
 	cr_assert_eq(r.created, 0);

@@ -60,7 +60,7 @@ Test(kvm_gen, wp_storm_E1_6_4_vmx_no_resets)
 
 Test(kvm_gen, wp_storm_E1_shadow_two_trees)
 {
-	struct kt *t = run("wp-storm", "toggles=50,ws=8", "preset=6.18-pvm");
+	struct kt *t = run("wp-storm", "toggles=50,ws=8", "preset=6.18-pvm,cpl0_emulated=0");
 
 	cr_assert_eq(kc(t, "kvm.root.created"), 2); /* wp1 and wp0 roots */
 	cr_assert_eq(kc(t, "kvm.root.found"), 99);
@@ -70,7 +70,7 @@ Test(kvm_gen, wp_storm_E1_shadow_two_trees)
 
 Test(kvm_gen, procs_E2_five_processes_always_miss)
 {
-	struct kt *t = run("procs", "procs=5,switches=20,ws=2", "preset=6.18-pvm");
+	struct kt *t = run("procs", "procs=5,switches=20,ws=2", "preset=6.18-pvm,cpl0_emulated=0");
 
 	cr_assert_eq(kc(t, "kvm.root.cache_miss"), 20);
 	cr_assert_eq(kc(t, "kvm.root.created"), 5);
@@ -79,7 +79,7 @@ Test(kvm_gen, procs_E2_five_processes_always_miss)
 
 Test(kvm_gen, procs_E2_four_processes_hit)
 {
-	struct kt *t = run("procs", "procs=4,switches=20,ws=2", "preset=6.18-pvm");
+	struct kt *t = run("procs", "procs=4,switches=20,ws=2", "preset=6.18-pvm,cpl0_emulated=0");
 
 	cr_assert_eq(kc(t, "kvm.root.cache_miss"), 3);
 	cr_assert_eq(kc(t, "kvm.root.cache_hit.prev"), 17);
@@ -90,11 +90,11 @@ Test(kvm_gen, procs_C6_prev_roots_11_with_pti)
 {
 	/* 5 processes x 2 CR3s = 10 roots: fit in 1 + 11 slots */
 	struct kt *t = run("procs", "procs=5,pti=1,switches=20,ws=1",
-			   "preset=6.18-pvm,prev_roots=11");
+			   "preset=6.18-pvm,cpl0_emulated=0,prev_roots=11");
 
 	cr_assert_eq(kc(t, "kvm.root.freed"), 0);
 	kt_free(t);
-	t = run("procs", "procs=5,pti=1,switches=20,ws=1", "preset=6.18-pvm");
+	t = run("procs", "procs=5,pti=1,switches=20,ws=1", "preset=6.18-pvm,cpl0_emulated=0");
 	cr_assert_eq(kc(t, "kvm.root.cache_miss"), 40);
 	kt_free(t);
 }
@@ -132,7 +132,7 @@ Test(kvm_gen, memslot_R2_21_every_move_rebuilds_root)
 	/* each sweep refaults 4 table frames + 4 data frames */
 	cr_assert_eq(kc(t, "kvm.tdp.fault"), 3 * (4 + 4));
 	kt_free(t);
-	t = run("memslot", "rounds=3,ws=4", "preset=6.18-pvm");
+	t = run("memslot", "rounds=3,ws=4", "preset=6.18-pvm,cpl0_emulated=0");
 	cr_assert_eq(kc(t, "kvm.root.created"), 1 + 2);
 	cr_assert_eq(kc(t, "kvm.root.obsolete_freed"), 2);
 	kt_free(t);

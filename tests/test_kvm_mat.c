@@ -124,7 +124,7 @@ Test(kvm_mat, svm_npt_tables)
 
 Test(kvm_mat, shadow_has_no_second_level)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	msim_nested n;
 

@@ -121,7 +121,7 @@ static uint64_t all_per_round_trip(const char *policy, bool vpid_en)
 /* R7.11 (~4.20-5.7): VPID off in vmcs12 -> KVM_REQ_TLB_FLUSH (all) */
 Test(kvm_nested, R7_11_flush_all_without_vmcs12_vpid)
 {
-	const char *p = "preset=6.18-pvm,kernel=5.4,mmu=legacy-tdp";
+	const char *p = "preset=6.18-pvm,cpl0_emulated=0,kernel=5.4,mmu=legacy-tdp";
 
 	cr_assert_eq(all_per_round_trip(p, false) - all_per_round_trip(p, true),
 		     2);
@@ -131,9 +131,9 @@ Test(kvm_nested, R7_11_flush_all_without_vmcs12_vpid)
 Test(kvm_nested, R7_12_pre_4_20_every_switch_flushes)
 {
 	cr_assert_geq(all_per_round_trip("preset=4.19", true), 2);
-	cr_assert_eq(all_per_round_trip("preset=6.18-pvm,mmu=legacy-tdp,"
+	cr_assert_eq(all_per_round_trip("preset=6.18-pvm,cpl0_emulated=0,mmu=legacy-tdp,"
 					"nested_flush=every-switch", true), 2);
-	cr_assert_eq(all_per_round_trip("preset=6.18-pvm,mmu=legacy-tdp", true),
+	cr_assert_eq(all_per_round_trip("preset=6.18-pvm,cpl0_emulated=0,mmu=legacy-tdp", true),
 		     0);
 }
 
@@ -183,7 +183,7 @@ Test(kvm_nested, R2_11_pae_root_freed_then_cache_hit_v5_18)
 {
 	uint64_t cached, found;
 
-	pae_round_trip("preset=6.18-pvm", &cached, &found);
+	pae_round_trip("preset=6.18-pvm,cpl0_emulated=0", &cached, &found);
 	cr_assert_eq(cached, 1);
 	cr_assert_eq(found, 0);
 }
@@ -192,7 +192,7 @@ Test(kvm_nested, R2_13_pre_5_18_pae_root_blocks_cache)
 {
 	uint64_t cached, found;
 
-	pae_round_trip("preset=6.18-pvm,kernel=5.15", &cached, &found);
+	pae_round_trip("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15", &cached, &found);
 	cr_assert_eq(cached, 0);
 	cr_assert_eq(found, 1); /* H reloaded from the hash */
 }
@@ -201,7 +201,7 @@ Test(kvm_nested, seed002_free_early_policy_pre_5_18)
 {
 	uint64_t cached, found;
 
-	pae_round_trip("preset=6.18-pvm,kernel=5.15,pae_free_early=1", &cached,
+	pae_round_trip("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15,pae_free_early=1", &cached,
 		       &found);
 	cr_assert_eq(cached, 1);
 	cr_assert_eq(found, 0);
@@ -210,7 +210,7 @@ Test(kvm_nested, seed002_free_early_policy_pre_5_18)
 /* R3.12: a PAE guest's same-CR3 write with changed PDPTEs frees the root */
 Test(kvm_nested, R3_12_pdpte_change_frees_current_root)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	struct kvm_sp *old;
 	uint64_t created;
@@ -268,7 +268,7 @@ Test(kvm_nested, R7_10_no_vmcs12_vpid_flushes_all_5_10)
 /* R3.30: a late VM-entry failure restores L1 and resets the MMU */
 Test(kvm_nested, R3_30_vmfail_resets)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	msim_kvm_vmentry e = l2_long(false, true, 5);
 	uint64_t r;

@@ -113,7 +113,7 @@ Test(kvm_roles, R1_9_levels_and_gpte_size)
 Test(kvm_roles, R1_12_shadow_root_level_at_least_3)
 {
 	/* 32-bit guest: level 2 -> shadow level 3, has_4_byte_gpte kept */
-	cr_assert_eq(root_word("preset=6.18-pvm", MSIM_CR0_PG | MSIM_CR0_PE |
+	cr_assert_eq(root_word("preset=6.18-pvm,cpl0_emulated=0", MSIM_CR0_PG | MSIM_CR0_PE |
 			       MSIM_CR0_WP, 0, 0, false, false),
 		     B_LEVEL(3) | B_GPTE | B_ACC7 | B_NX | B_WP);
 }
@@ -122,10 +122,10 @@ Test(kvm_roles, R1_9_smep_smap_andnot_wp)
 {
 	uint64_t cr4 = CR4_LONG | MSIM_CR4_SMEP | MSIM_CR4_SMAP;
 
-	cr_assert_eq(root_word("preset=6.18-pvm", CR0_LONG & ~MSIM_CR0_WP, cr4,
+	cr_assert_eq(root_word("preset=6.18-pvm,cpl0_emulated=0", CR0_LONG & ~MSIM_CR0_WP, cr4,
 			       EFER_LONG, false, false),
 		     B_LEVEL(4) | B_ACC7 | B_NX | B_SMEP | B_SMAP);
-	cr_assert_eq(root_word("preset=6.18-pvm", CR0_LONG, cr4, EFER_LONG,
+	cr_assert_eq(root_word("preset=6.18-pvm,cpl0_emulated=0", CR0_LONG, cr4, EFER_LONG,
 			       false, false),
 		     B_LEVEL(4) | B_ACC7 | B_NX | B_WP);
 }

@@ -20,7 +20,7 @@ static msim_kvm_vcpu *abcd(struct kt *t)
 
 Test(kvm_roots, R2_7_hit_current)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 	uint64_t hits = kc(t, "kvm.root.cache_hit.cur");
 
@@ -34,7 +34,7 @@ Test(kvm_roots, R2_7_hit_current)
 
 Test(kvm_roots, R2_8_hit_at_0)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_cr3(v, PG('A'), PG('B'));
@@ -44,7 +44,7 @@ Test(kvm_roots, R2_8_hit_at_0)
 
 Test(kvm_roots, R2_8_hit_at_1)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_cr3(v, PG('A'), PG('C'));
@@ -54,7 +54,7 @@ Test(kvm_roots, R2_8_hit_at_1)
 
 Test(kvm_roots, R2_8_hit_at_2)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_cr3(v, PG('A'), PG('D'));
@@ -64,7 +64,7 @@ Test(kvm_roots, R2_8_hit_at_2)
 
 Test(kvm_roots, R2_8_miss_frees_lru_which_stays_in_hash)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 	uint32_t role = v->root_mmu.root_role;
 	uint64_t freed = kc(t, "kvm.root.freed");
@@ -93,7 +93,7 @@ Test(kvm_roots, R2_8_miss_frees_lru_which_stays_in_hash)
 
 Test(kvm_roots, R2_8_miss_with_invalid_lru_frees_nothing)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('B'));
@@ -106,7 +106,7 @@ Test(kvm_roots, R2_8_miss_with_invalid_lru_frees_nothing)
 /* §2.7 worked rotation example, every row */
 Test(kvm_roots, S2_7_worked_rotation_example)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_cr3(v, PG('A'), PG('B'));
@@ -136,7 +136,7 @@ Test(kvm_roots, S2_7_worked_rotation_example)
 
 Test(kvm_roots, R2_10_find_without_current)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	kvm_free_roots(t->kvm, &v->root_mmu, KVM_ROOT_CURRENT);
@@ -150,7 +150,7 @@ Test(kvm_roots, R2_10_find_without_current)
 
 Test(kvm_roots, R2_10_miss_changes_nothing)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	kvm_free_roots(t->kvm, &v->root_mmu, KVM_ROOT_CURRENT);
@@ -161,7 +161,7 @@ Test(kvm_roots, R2_10_miss_changes_nothing)
 
 Test(kvm_roots, R2_1_prev_roots_size_7)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,prev_roots=7", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,prev_roots=7", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -176,7 +176,7 @@ Test(kvm_roots, R2_1_prev_roots_size_7)
 
 Test(kvm_roots, R2_1_prev_roots_size_0)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,prev_roots=0", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,prev_roots=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -205,7 +205,7 @@ Test(kvm_roots, R2_5_direct_roots_ignore_pgd)
 /* R2.14: a PAE guest frees and rebuilds its 4 PAE roots on every switch */
 Test(kvm_roots, R2_14_pae_guest_no_cache_benefit)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t pdpt_a = 0x20000, pdpt_b = 0x21000, created, found, freed;
 
@@ -235,7 +235,7 @@ Test(kvm_roots, R2_14_pae_guest_no_cache_benefit)
 /* R2.21: a memslot delete makes every shadow root obsolete (>= 5.18) */
 Test(kvm_roots, R2_21_memslot_delete_frees_obsolete_roots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 	uint64_t f = kc(t, "kvm.root.freed"), c = kc(t, "kvm.root.created");
 
@@ -252,7 +252,7 @@ Test(kvm_roots, R2_21_memslot_delete_frees_obsolete_roots)
 /* R2.22: <= 5.17 the same event unloads every root (MMU_RELOAD) */
 Test(kvm_roots, R2_22_memslot_delete_reloads_all_before_5_18)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,kernel=5.15", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_memslot(t->kvm, 1, 0x100, 16);
@@ -288,7 +288,7 @@ Test(kvm_roots, R5_4_invalidate_all_tdp_roots)
 /* R2.23: zapping a cached prev root drops only that root */
 Test(kvm_roots, R2_23_zapped_prev_root_freed_alone)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 	struct kvm_sp *c = v->root_mmu.prev[1].sp;
 
@@ -304,7 +304,7 @@ Test(kvm_roots, R2_23_zapped_prev_root_freed_alone)
 /* R2.20: only guest-mode prev roots go */
 Test(kvm_roots, R2_20_free_guest_mode_roots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	v->root_mmu.prev[0].sp->role |= 1u << 17;
@@ -316,7 +316,7 @@ Test(kvm_roots, R2_20_free_guest_mode_roots)
 /* R2.18: unload drops root_mmu and guest_mmu (up to 8 roots) */
 Test(kvm_roots, R2_18_unload_both_mmus)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 	uint64_t f = kc(t, "kvm.root.freed");
 
@@ -332,7 +332,7 @@ Test(kvm_roots, R2_18_unload_both_mmus)
  */
 Test(kvm_roots, R2_19_load_flushes_current)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t n, loads;
 
@@ -350,7 +350,7 @@ Test(kvm_roots, R2_19_load_flushes_current)
 /* §10 counters: root_cache_hit[i] per prev_roots index */
 Test(kvm_roots, S10_cache_hit_per_index)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = abcd(t);
 
 	msim_kvm_on_cr3(v, PG('A'), PG('D')); /* hit at 2 */
@@ -364,7 +364,7 @@ Test(kvm_roots, S10_cache_hit_per_index)
 /* R2.15: a root gfn outside every memslot gets a dummy root (>= ~6.7) */
 Test(kvm_roots, R2_15_dummy_root_outside_memslots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	msim_kvm_on_memslot(t->kvm, 0, 0, 0x11); /* gfns 0x0..0x10: A, B */
@@ -377,7 +377,7 @@ Test(kvm_roots, R2_15_dummy_root_outside_memslots)
 	/* R2.11: the dummy root was freed, never cached */
 	cr_assert_str_eq(kt_state(v), "B | A - -");
 	kt_free(t);
-	t = kt_new("preset=6.18-pvm,kernel=6.6", 1);
+	t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=6.6", 1);
 	v = kt_vcpu(t, 0);
 	msim_kvm_on_memslot(t->kvm, 0, 0, 0x11);
 	kt_long(v, PG('A'));

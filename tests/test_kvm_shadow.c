@@ -37,7 +37,7 @@ static msim_kvm_access_res acc(msim_kvm_vcpu *v, unsigned type, uint64_t gva)
 
 Test(kvm_shadow, R4_2_fault_builds_shadow_pages)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	msim_kvm_access_res r;
 	uint32_t root = 0x3704;
@@ -64,7 +64,7 @@ Test(kvm_shadow, R4_2_fault_builds_shadow_pages)
 
 Test(kvm_shadow, R1_16_R4_5_wp_trees_disjoint_and_kept)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	tables(t);
@@ -83,7 +83,7 @@ Test(kvm_shadow, R1_16_R4_5_wp_trees_disjoint_and_kept)
 
 Test(kvm_shadow, R4_8_R4_9_unsync_then_sync_on_cr3_flush)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t remote;
 
@@ -108,7 +108,7 @@ Test(kvm_shadow, R4_8_R4_9_unsync_then_sync_on_cr3_flush)
 
 Test(kvm_shadow, R4_6_upper_level_table_stays_write_protected)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	tables(t);
@@ -122,7 +122,7 @@ Test(kvm_shadow, R4_6_upper_level_table_stays_write_protected)
 
 Test(kvm_shadow, R4_7_write_zaps_spte_then_flooding_zaps_page)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t exits;
 
@@ -144,7 +144,7 @@ Test(kvm_shadow, R4_7_write_zaps_spte_then_flooding_zaps_page)
 
 Test(kvm_shadow, R4_11_reclaim_skips_roots)
 {
-	struct kt *t = kt_new("preset=6.18-pvm,prev_roots=0,max_mmu_pages=6", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,prev_roots=0,max_mmu_pages=6", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	kt_long(v, PG('A'));
@@ -158,7 +158,7 @@ Test(kvm_shadow, R4_11_reclaim_skips_roots)
 
 Test(kvm_shadow, R4_10_zap_flush_batched_vs_per_table)
 {
-	const char *p[2] = { "preset=6.18-pvm", "preset=6.18-pvm,zap_flush=per-table" };
+	const char *p[2] = { "preset=6.18-pvm,cpl0_emulated=0", "preset=6.18-pvm,cpl0_emulated=0,zap_flush=per-table" };
 	uint64_t want[2] = { 1, 3 };
 
 	for (int i = 0; i < 2; i++) {
@@ -182,7 +182,7 @@ Test(kvm_shadow, R4_10_zap_flush_batched_vs_per_table)
 
 Test(kvm_shadow, R6_9_invlpg_resyncs_written_spte)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	tables(t);
@@ -279,7 +279,7 @@ Test(kvm_shadow, R4_4_legacy_tdp_direct_pages_keyed_by_gfn_base)
  * writable (the gfn is no guest table), later writes do not exit. */
 Test(kvm_shadow, R4_8_read_mapping_then_write_fault)
 {
-	struct kt *t = kt_new("preset=6.18-pvm", 1);
+	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 
 	tables(t);

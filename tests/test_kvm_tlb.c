@@ -90,7 +90,7 @@ static bool cached(struct tt *t, msim_kvm_vcpu *v)
 
 Test(kvm_tlb, R2_19_shadow_cr3_miss_flushes_vpid)
 {
-	struct tt *t = tt_new("preset=6.18-pvm");
+	struct tt *t = tt_new("preset=6.18-pvm,cpl0_emulated=0");
 	msim_kvm_vcpu *v = msim_kvm_vcpu_get(t->kvm, 0);
 
 	msim_kvm_on_sregs(v, CR0_LONG, PML4, CR4_LONG, EFER_LONG);
@@ -105,7 +105,7 @@ Test(kvm_tlb, R2_19_shadow_cr3_miss_flushes_vpid)
 
 Test(kvm_tlb, R3_10_noflush_pcid_switch_keeps_entries)
 {
-	struct tt *t = tt_new("preset=6.18-pvm");
+	struct tt *t = tt_new("preset=6.18-pvm,cpl0_emulated=0");
 	msim_kvm_vcpu *v = msim_kvm_vcpu_get(t->kvm, 0);
 	uint64_t a = PML4 | 1, b = (PML4 + 0x10000) | 2;
 

@@ -68,6 +68,9 @@ typedef struct msim_kvm_opts {
 	bool vpid02;               /**< a vpid02 could be allocated for L2 */
 	bool pae_free_early;       /**< seed 002: free a PAE root before lookup */
 	bool flush_on_reuse;       /**< module param flush_on_reuse (R2.12) */
+	bool cpl0_emulated;        /**< PVM: ring-0 guest code runs in KVM's
+				        instruction emulator (software walks,
+				        no shadow pages); "6.18-pvm" only */
 	bool ept_ad;               /**< kvm_ad_enabled() (TDP role ad_disabled) */
 	unsigned tdp_level;        /**< 4 or 5: kvm_mmu_get_tdp_level() */
 	uint64_t max_mmu_pages;    /**< n_max_mmu_pages; 0 = from memslots (R4.11) */
@@ -79,7 +82,7 @@ typedef struct msim_kvm_opts {
 	  .zap_flush = MSIM_KVM_ZAP_BATCHED,                                   \
 	  .nested_flush = MSIM_KVM_NESTED_BY_ERA,                              \
 	  .vendor = MSIM_VENDOR_INTEL, .vpid = true, .vpid02 = true,           \
-	  .pae_free_early = false,                                             \
+	  .pae_free_early = false, .cpl0_emulated = false,                     \
 	  .flush_on_reuse = false, .ept_ad = true, .tdp_level = 4,             \
 	  .max_mmu_pages = 0 }
 
@@ -100,8 +103,9 @@ MSIM_API int msim_kvm_opts_preset(msim_kvm_opts *o, const char *name);
  * `preset=` key resets *o first. Keys: preset, kernel (e.g. 5.18 or 518),
  * mmu (shadow|legacy-tdp|tdp-mmu), policy (unload|keep-roots|per-caller),
  * prev_roots (0..16), zap_flush (batched|per-table), nested_flush
- * (era|every-switch|tag), vendor (intel|amd), vpid, pae_free_early,
- * flush_on_reuse, ept_ad (0|1), tdp_level (4|5), max_mmu_pages.
+ * (era|every-switch|tag), vendor (intel|amd), vpid, vpid02,
+ * pae_free_early, flush_on_reuse, cpl0_emulated, ept_ad (0|1), tdp_level
+ * (4|5), max_mmu_pages.
  * Unknown keys/values give MSIM_EINVAL, limits MSIM_ERANGE; the message
  * names the key. *o is unchanged on error.
  */
