@@ -4,7 +4,8 @@
 # pax_close_kernel pair = 2 CR0 writes around 2 kernel writes) does a fixed
 # 20,000 guest memory accesses; the toggle count varies from 20 to 2,000,
 # i.e. 1 to 100 toggles per 1,000 accesses. Each trace is replayed under
-# {5.10, 5.18, 6.4} x {shadow, legacy TDP, TDP MMU} x {unload, keep-roots}.
+# {5.10, 5.18, 6.4 (VMX), 6.4 on AMD} x {shadow, legacy TDP, TDP MMU} x
+# {unload, keep-roots}.
 # Cost per toggle = (cycles.total - cycles.total of the same trace with the
 # CR0 writes removed and its kernel writes turned into reads) / toggles.
 # Output: $1/wp_storm.csv
@@ -16,7 +17,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 total=20000
 pols=()
-for preset in 5.10 5.18 6.4; do
+for preset in 5.10 5.18 6.4 6.4-amd; do
 	for mmu in shadow legacy-tdp tdp-mmu; do
 		for pol in unload keep-roots; do
 			pols+=("$preset,$mmu,$pol")
@@ -26,7 +27,12 @@ done
 args=()
 for p in "${pols[@]}"; do
 	IFS=, read -r preset mmu pol <<<"$p"
-	args+=(-p "preset=$preset,mmu=$mmu,policy=$pol")
+	# 6.4-amd: SVM intercepts every CR0.WP write (only VMX+EPT lets the
+	# guest own WP, R1.20), so R3.5's "no unload on a WP-only change" shows
+	case $preset in
+	*-amd) args+=(-p "preset=${preset%-amd},vendor=amd,mmu=$mmu,policy=$pol") ;;
+	*) args+=(-p "preset=$preset,mmu=$mmu,policy=$pol") ;;
+	esac
 done
 names="cycles.total kvm.exit kvm.reset_context kvm.root.created kvm.tdp.tree_teardown kvm.unload"
 tmp="$out/.wp_storm.csv.tmp"

@@ -37,6 +37,9 @@ v wp_tdp_64 wp_storm.csv "$W && \$1 == \"6.4\" && \$2 == \"tdp-mmu\" && \$3 == \
 v wp_tdp_exits_64 wp_storm.csv "$W && \$1 == \"6.4\" && \$2 == \"tdp-mmu\" && \$3 == \"unload\"" '$9'
 v wp_shadow_unload_64 wp_storm.csv "$W && \$1 == \"6.4\" && \$2 == \"shadow\" && \$3 == \"unload\"" '$8'
 v wp_shadow_keep_64 wp_storm.csv "$W && \$1 == \"6.4\" && \$2 == \"shadow\" && \$3 == \"keep-roots\"" '$8'
+v wp_tdp_amd wp_storm.csv "$W && \$1 == \"6.4-amd\" && \$2 == \"tdp-mmu\" && \$3 == \"unload\"" '$8'
+v wp_tdp_amd_exits wp_storm.csv "$W && \$1 == \"6.4-amd\" && \$2 == \"tdp-mmu\" && \$3 == \"unload\"" '$9'
+v wp_tdp_amd_unloads wp_storm.csv "$W && \$1 == \"6.4-amd\" && \$2 == \"tdp-mmu\" && \$3 == \"unload\"" '$13'
 # whole-run ratio TDP MMU / legacy TDP under 5.10 unload, densest storm
 awk -F, '$4 == 2000 && $1 == "5.10" && $3 == "unload" { c[$2] = $6 }
 	END { printf "wp_ratio_510=%.1f\n", c["tdp-mmu"] / c["legacy-tdp"] }' "$dir/wp_storm.csv" >>"$vals"
