@@ -72,8 +72,8 @@ r2=$(best "$MMU_SIM" replay -q --kvm preset=6.18-pvm --format csv -o "$work/o2.c
 printf 'mmu-sim replay (CLI; CR0.WP script),%.0f,NaN,wall-time slope %d->%d events\n' \
 	"$(ev1=$bv1 ev2=$bv2 slope "$r1" "$r2")" "$bv1" "$bv2" >>"$tmp"
 if [ "$(id -u)" = 0 ] && [ -w /dev/kvm ] && { [ -d /sys/kernel/tracing/events ] || [ -d /sys/kernel/debug/tracing/events ]; }; then
-	k1=$(wall "$MMU_SIM" record --script "$work/s1.trace" -o "$work/k1.ftrace")
-	k2=$(wall "$MMU_SIM" record --script "$work/s2.trace" -o "$work/k2.ftrace")
+	k1=$(wall timeout 300 "$MMU_SIM" record --script "$work/s1.trace" -o "$work/k1.ftrace")
+	k2=$(wall timeout 300 "$MMU_SIM" record --script "$work/s2.trace" -o "$work/k2.ftrace")
 	if [ -s "$work/k1.ftrace" ] && [ -s "$work/k2.ftrace" ]; then
 		printf 'real KVM (mmu-sim record; same script),%.0f,NaN,wall-time slope %d->%d events; %s\n' \
 			"$(slope "$k1" "$k2")" "$ev1" "$ev2" "$(uname -r)" >>"$tmp"
