@@ -22,11 +22,13 @@ struct clevel {
 };
 
 struct msim_cache {
-	struct clevel lv[3];
+	struct clevel own[3];    /* levels this hierarchy allocated */
+	struct clevel *lv[3];    /* levels in lookup order (LLC may be shared) */
 	unsigned nlv;
 	unsigned line_shift;
 	unsigned dram;
-	uint64_t tick;
+	uint64_t own_tick;
+	uint64_t *tick;          /* LRU clock; the LLC owner's when shared */
 };
 
 static int level_init(struct clevel *l, const msim_cache_level *g,
@@ -50,13 +52,14 @@ void msim_cache_free(msim_cache *c)
 	if (!c)
 		return;
 	for (unsigned i = 0; i < 3; i++) {
-		free(c->lv[i].tag);
-		free(c->lv[i].stamp);
+		free(c->own[i].tag);
+		free(c->own[i].stamp);
 	}
 	free(c);
 }
 
-int msim_cache_create(msim_cache **out, const msim_cost_params *p)
+static int create(msim_cache **out, const msim_cost_params *p,
+		  msim_cache *llc_of)
 {
 	const msim_cache_level *g[3] = { &p->l1d, &p->l2, &p->llc };
 	msim_cache *c;
@@ -67,23 +70,43 @@ int msim_cache_create(msim_cache **out, const msim_cost_params *p)
 	*out = NULL;
 	if ((rc = msim_cost_validate(p)))
 		return rc;
+	if (llc_of && (!llc_of->nlv || !llc_of->lv[llc_of->nlv - 1]->hash))
+		return msim_err(MSIM_EINVAL, "cache: nothing to share (no LLC)");
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return msim_err(MSIM_ENOMEM, "cache: out of memory");
 	c->line_shift = (unsigned)__builtin_ctz(p->line);
 	c->dram = p->lat_dram;
+	c->tick = llc_of ? llc_of->tick : &c->own_tick;
 	for (unsigned i = 0; i < 3; i++) {
+		if (i == 2 && llc_of) {
+			c->lv[c->nlv++] = llc_of->lv[llc_of->nlv - 1];
+			continue;
+		}
 		if (!g[i]->size)
 			continue;
-		if ((rc = level_init(&c->lv[c->nlv], g[i], p->line))) {
+		if ((rc = level_init(&c->own[i], g[i], p->line))) {
 			msim_cache_free(c);
 			return rc;
 		}
-		c->lv[c->nlv].hash = i == 2;
-		c->nlv++;
+		c->own[i].hash = i == 2;
+		c->lv[c->nlv++] = &c->own[i];
 	}
 	*out = c;
 	return 0;
+}
+
+int msim_cache_create(msim_cache **out, const msim_cost_params *p)
+{
+	return create(out, p, NULL);
+}
+
+int msim_cache_create_shared(msim_cache **out, const msim_cost_params *p,
+			     msim_cache *llc_of)
+{
+	if (!llc_of)
+		return msim_err(MSIM_EINVAL, "cache: NULL LLC owner");
+	return create(out, p, llc_of);
 }
 
 /* Look `ln` up in one level; on a miss install it over the LRU way. */
@@ -117,12 +140,12 @@ unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 {
 	uint64_t ln = pa >> c->line_shift;
 	unsigned first = from_l2 && c->nlv > 1 ? 1 : 0;
-	uint64_t tick = ++c->tick;
+	uint64_t tick = ++*c->tick;
 
 	for (unsigned i = first; i < c->nlv; i++)
 		/* a miss installs the line on the way down (inclusive fill) */
-		if (level_access(&c->lv[i], ln, tick)) {
-			*cycles += c->lv[i].latency;
+		if (level_access(c->lv[i], ln, tick)) {
+			*cycles += c->lv[i]->latency;
 			return i + 1;
 		}
 	*cycles += c->dram;
@@ -132,7 +155,7 @@ unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 void msim_cache_flush(msim_cache *c)
 {
 	for (unsigned i = 0; i < c->nlv; i++) {
-		memset(c->lv[i].tag, 0, c->lv[i].sets * c->lv[i].ways * 8);
-		memset(c->lv[i].stamp, 0, c->lv[i].sets * c->lv[i].ways * 8);
+		memset(c->lv[i]->tag, 0, c->lv[i]->sets * c->lv[i]->ways * 8);
+		memset(c->lv[i]->stamp, 0, c->lv[i]->sets * c->lv[i]->ways * 8);
 	}
 }

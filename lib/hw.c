@@ -79,8 +79,12 @@ int msim_hw_create(msim_hw **out, const msim_hw_opts *opts)
 		goto fail;
 	hw->data_access = opts->data_access;
 	hw->stats = opts->stats;
-	if ((rc = msim_tlb_create(&hw->tlb, &hw->cost.tlb)) ||
-	    (rc = msim_cache_create(&hw->cache, &hw->cost)))
+	if ((rc = msim_tlb_create(&hw->tlb, &hw->cost.tlb)))
+		goto fail;
+	rc = opts->share_llc ? msim_cache_create_shared(&hw->cache, &hw->cost,
+							 opts->share_llc->cache)
+			     : msim_cache_create(&hw->cache, &hw->cost);
+	if (rc)
 		goto fail;
 	for (unsigned i = 0; hw->stats && i < C_COUNT_; i++) {
 		rc = msim_stats_register(hw->stats, cnames[i][0], cnames[i][1]);

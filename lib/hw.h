@@ -61,9 +61,10 @@ typedef struct msim_hw_opts {
 	const msim_cost_params *cost; /**< copied; NULL = "skylake-sp" */
 	msim_stats *stats;            /**< counters registered here (may be NULL) */
 	bool data_access;             /**< price the data access itself (default) */
+	msim_hw *share_llc;           /**< vCPU whose LLC this one shares (or NULL) */
 } msim_hw_opts;
 
-#define MSIM_HW_OPTS_INIT { NULL, NULL, true }
+#define MSIM_HW_OPTS_INIT { NULL, NULL, true, NULL }
 
 /** Create one vCPU's hardware (TLB complex + data caches). */
 int msim_hw_create(msim_hw **out, const msim_hw_opts *opts);

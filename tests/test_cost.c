@@ -197,6 +197,31 @@ Test(cost, cache_levels_and_lru_eviction)
 	msim_cache_free(c);
 }
 
+Test(cost, shared_llc_between_two_hierarchies)
+{
+	msim_cost_params p = small_caches();
+	msim_cache *a, *b;
+	uint64_t cyc = 0;
+
+	cr_assert_eq(msim_cache_create(&a, &p), 0);
+	cr_assert_eq(msim_cache_create_shared(&b, &p, a), 0);
+	cr_assert_eq(msim_cache_access(a, 0x1000, false, &cyc), 4);
+	/* the other core misses its private L1/L2 but hits the shared LLC */
+	cyc = 0;
+	cr_assert_eq(msim_cache_access(b, 0x1000, false, &cyc), 3);
+	cr_assert_eq(cyc, 40);
+	cr_assert_eq(msim_cache_access(b, 0x1000, false, &cyc), 1);
+	msim_cache_free(b);
+	/* the owner's LLC survives the sharer */
+	cyc = 0;
+	cr_assert_eq(msim_cache_access(a, 0x1000, false, &cyc), 1);
+	msim_cache_free(a);
+	p.llc.size = 0;
+	cr_assert_eq(msim_cache_create(&a, &p), 0);
+	cr_assert_eq(msim_cache_create_shared(&b, &p, a), MSIM_EINVAL);
+	msim_cache_free(a);
+}
+
 /* ------------------------------------------------------------ hw pricing */
 
 static struct tu_env e;

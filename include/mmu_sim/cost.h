@@ -137,7 +137,16 @@ typedef struct msim_cache msim_cache;
 /** Create the data-cache hierarchy of p (L1D, L2, LLC; LRU). */
 MSIM_API int msim_cache_create(msim_cache **out, const msim_cost_params *p);
 
-/** Free (NULL is fine). */
+/**
+ * Create a hierarchy with its own L1D and L2 that shares the LLC of
+ * `llc_of` (cores of one socket). llc_of must have an LLC and outlive the
+ * new hierarchy; p's LLC geometry is ignored.
+ */
+MSIM_API int msim_cache_create_shared(msim_cache **out,
+				      const msim_cost_params *p,
+				      msim_cache *llc_of);
+
+/** Free (NULL is fine; a shared LLC stays with its owner). */
 MSIM_API void msim_cache_free(msim_cache *c);
 
 /**
@@ -149,7 +158,7 @@ MSIM_API void msim_cache_free(msim_cache *c);
 MSIM_API unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 				    uint64_t *cycles);
 
-/** Drop every line. */
+/** Drop every line (of a shared LLC too). */
 MSIM_API void msim_cache_flush(msim_cache *c);
 
 /* ------------------------------------------------------------ calibration */
