@@ -10,24 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "mmu_sim/gmem.h"
+#include "gmem_internal.h"
 
 #define GM_EMPTY UINT64_MAX
-#define GM_CACHE 256 /* direct-mapped frame cache entries (power of two) */
-
-struct gm_slot {
-	uint64_t pfn;
-	uint8_t *page;
-};
-
-struct msim_gmem {
-	struct gm_slot *slots;
-	uint64_t cap;   /* power of two */
-	uint64_t used;
-	uint64_t max_pages;
-	struct gm_slot cache[GM_CACHE];
-};
+#define GM_CACHE MSIM_GMEM_CACHE
 
 static inline uint64_t gm_hash(uint64_t pfn)
 {
@@ -52,7 +38,7 @@ static uint8_t *gm_find(const msim_gmem *m, uint64_t pfn)
 static int gm_grow(msim_gmem *m)
 {
 	uint64_t ncap = m->cap * 2;
-	struct gm_slot *ns = malloc(ncap * sizeof(*ns));
+	struct msim_gmem_slot *ns = malloc(ncap * sizeof(*ns));
 
 	if (!ns)
 		return msim_err(MSIM_ENOMEM, "out of memory growing guest memory");
@@ -124,7 +110,7 @@ void msim_gmem_clear(msim_gmem *m)
 
 static inline uint8_t *gm_lookup(msim_gmem *m, uint64_t pfn)
 {
-	struct gm_slot *c = &m->cache[pfn & (GM_CACHE - 1)];
+	struct msim_gmem_slot *c = &m->cache[msim_gmem_cache_idx(pfn)];
 	uint8_t *p;
 
 	if (msim_likely(c->pfn == pfn))
@@ -135,6 +121,11 @@ static inline uint8_t *gm_lookup(msim_gmem *m, uint64_t pfn)
 		c->page = p;
 	}
 	return p;
+}
+
+const uint8_t *msim_gmem_page_miss(const msim_gmem *m, uint64_t pfn)
+{
+	return gm_lookup((msim_gmem *)(uintptr_t)m, pfn);
 }
 
 /* Reads go through the cache too; it is not part of the memory's value. */
