@@ -17,7 +17,9 @@
  *                bare msim_gmem_read64 calls and no walker logic -- the
  *                ceiling any walk over msim_gmem can reach on this machine
  *
- * Usage: bench_walk [--csv] [walks]   (default 20,000,000 walks per test)
+ * Usage: bench_walk [--csv] [--quick] [--only TEST] [walks]
+ *        (default 20,000,000 walks per test; --quick: 1,000,000, e.g. for
+ *        callgrind; --only runs one of walk4, gmem_chase4, walk2d_4on4)
  * Output: "walk4: N walks/s" lines, or with --csv the header
  * "test,walks,seconds,walks_per_s,refs_per_walk" and one line per test.
  *
@@ -147,17 +149,27 @@ int main(int argc, char **argv)
 	struct pool g = { NULL, 0x200000 }, h = { NULL, 0x10000000 };
 	unsigned long walks = 20000000UL;
 	bool csv = false;
+	const char *only = NULL;
 	uint64_t seed = 42;
 	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--csv"))
 			csv = true;
+		else if (!strcmp(argv[i], "--quick"))
+			walks = 1000000UL;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: %s [--csv] [walks]\n", argv[0]);
+			printf("usage: %s [--csv] [--quick] [--only TEST] [walks]\n",
+			       argv[0]);
 			return 0;
 		} else
 			walks = strtoul(argv[i], NULL, 0);
+	}
+	if (!walks) {
+		fprintf(stderr, "bench_walk: walks must be > 0\n");
+		return 1;
 	}
 	if (msim_gmem_create(&g.mem, NULL) || msim_gmem_create(&h.mem, NULL)) {
 		fprintf(stderr, "bench_walk: %s\n", msim_last_error());
@@ -201,13 +213,17 @@ int main(int argc, char **argv)
 	regs.cs_l = true;
 	if (csv)
 		printf("test,walks,seconds,walks_per_s,refs_per_walk\n");
-	rc = run("walk4", g.mem, &cpu, &regs, &opts, walks, csv);
-	chase(g.mem, walks, csv);
+	if (!only || !strcmp(only, "walk4"))
+		rc = run("walk4", g.mem, &cpu, &regs, &opts, walks, csv);
+	if (!only || !strcmp(only, "gmem_chase4"))
+		chase(g.mem, walks, csv);
 	n.kind = MSIM_NESTED_EPT;
 	n.mem = h.mem;
 	n.eptp = 0x1000000 | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
 	opts.nested = &n;
-	rc |= run("walk2d_4on4", g.mem, &cpu, &regs, &opts, walks / 4, csv);
+	if (!only || !strcmp(only, "walk2d_4on4"))
+		rc |= run("walk2d_4on4", g.mem, &cpu, &regs, &opts,
+			  walks / 4 ? walks / 4 : 1, csv);
 	msim_gmem_free(g.mem);
 	msim_gmem_free(h.mem);
 	return rc;

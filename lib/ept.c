@@ -143,7 +143,7 @@ static int ept_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		unsigned bits;
 
 		ea[level] = table + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
-		e = msim_gmem_read64(n->mem, ea[level]);
+		e = msim_gmem_read64_inl(n->mem, ea[level]);
 		msim_walk_ref_add(res, ea[level], level, MSIM_REF_READ, 1, 8);
 		bits = (unsigned)(e & 7) | ((e & MSIM_EPT_XU) ? 8u : 0u);
 		/* P7.5/P7.7: not present -> violation, before misconfig */

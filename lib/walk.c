@@ -17,13 +17,7 @@ static inline uint64_t genmask_safe(unsigned h, unsigned l)
 
 msim_paging_mode msim_paging_mode_of(const msim_paging_regs *r)
 {
-	if (!(r->cr0 & MSIM_CR0_PG))
-		return MSIM_PAGING_NONE;
-	if (!(r->cr4 & MSIM_CR4_PAE))
-		return MSIM_PAGING_32;
-	if (!(r->efer & MSIM_EFER_LMA))
-		return MSIM_PAGING_PAE;
-	return (r->cr4 & MSIM_CR4_LA57) ? MSIM_PAGING_5 : MSIM_PAGING_4;
+	return msim_xw_mode_of(r);
 }
 
 const char *msim_paging_mode_name(msim_paging_mode mode)
@@ -38,7 +32,7 @@ const char *msim_paging_mode_name(msim_paging_mode mode)
 	return "?";
 }
 
-bool msim_la_canonical(msim_paging_mode mode, uint64_t la)
+static inline bool xw_la_canonical(msim_paging_mode mode, uint64_t la)
 {
 	/* P1.6: bits 63:47 (63:56 with LA57) all equal */
 	unsigned bits = mode == MSIM_PAGING_5 ? 57 : 48;
@@ -48,29 +42,22 @@ bool msim_la_canonical(msim_paging_mode mode, uint64_t la)
 	return (uint64_t)((int64_t)(la << (64 - bits)) >> (64 - bits)) == la;
 }
 
+bool msim_la_canonical(msim_paging_mode mode, uint64_t la)
+{
+	return xw_la_canonical(mode, la);
+}
+
 unsigned msim_walk_2d_ref_formula(unsigned n, unsigned m)
 {
 	return n * (m + 1) + m;
 }
 
-void msim_walk_result_reset(msim_walk_result *res)
-{
-	memset(&res->fault, 0, sizeof(res->fault));
-	res->pa = res->gpa = res->page_size = res->nested_page_size = 0;
-	memset(&res->rights, 0, sizeof(res->rights));
-	res->mode = MSIM_PAGING_NONE;
-	res->leaf_level = res->start_level = res->pat = 0;
-	res->leaf_gpa = 0;
-	/* only `valid` is reset: fields of levels not read are unspecified */
-	for (unsigned i = 0; i < MSIM_WALK_MAX_LEVELS; i++)
-		res->entries[i].valid = false;
-	res->nrefs = res->nreads = res->nad_writes = 0;
-}
-
-void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
-		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
+static inline MSIM_ALWAYS_INLINE void
+xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
+	  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
 {
 	unsigned m = cpu->maxphyaddr;
+	uint64_t hi;
 
 	/* every field assigned: no memset on the per-walk path */
 	w->pdpte_on_demand = false;
@@ -81,7 +68,7 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->no_ad = false;
 	w->reference = false;
 	w->start = NULL;
-	w->mode = msim_paging_mode_of(regs);
+	w->mode = msim_xw_mode_of(regs);
 	w->addr_mask = genmask_safe(m - 1, 12);
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
 	w->lma = !!(regs->efer & MSIM_EFER_LMA);
@@ -89,9 +76,19 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->amd = cpu->vendor == MSIM_VENDOR_AMD;
 	w->gbpages = cpu->gbpages;
 	/* P2.1: 51:M reserved in long mode; P2.6: 62:M in PAE paging */
-	w->rsvd_hi = genmask_safe(w->lma ? 51 : 62, m);
+	hi = genmask_safe(w->lma ? 51 : 62, m);
 	if (!w->nxe)
-		w->rsvd_hi |= MSIM_PTE_XD; /* P2.2 */
+		hi |= MSIM_PTE_XD; /* P2.2 */
+	w->rsvd_hi = hi;
+	/* P2.1(c) PS reserved in PML5E/PML4E; P2.5 AMD bit 8 there too */
+	w->rsvd[2 * 5] = w->rsvd[2 * 5 + 1] = w->rsvd[2 * 4] =
+		w->rsvd[2 * 4 + 1] = hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
+	w->rsvd[2 * 3] = w->rsvd[2 * 2] = w->rsvd[2 * 1] = w->rsvd[2 * 1 + 1] = hi;
+	/* P2.3: PS=1 in a PDPTE without gbpages is itself reserved; P2.4 */
+	w->rsvd[2 * 3 + 1] = w->gbpages ? hi | MSIM_GENMASK(29, 13)
+					: hi | MSIM_PTE_PS;
+	w->rsvd[2 * 2 + 1] = hi | MSIM_GENMASK(20, 13); /* P2.4 */
+	w->rsvd[0] = w->rsvd[1] = 0; /* level 0 unused */
 	/* P2.9: M' = min(M, 40); without PSE-36 only PA[31:22] */
 	w->m32 = cpu->pse36 ? (m < 40 ? m : 40) : 32;
 	w->pde4m_rsvd = genmask_safe(21, w->m32 - 19);
@@ -104,6 +101,12 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->mem = mem;
 	w->cpu = cpu;
 	w->dim = dim;
+}
+
+void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
+		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
+{
+	xw_init_t(w, cpu, regs, mem, dim);
 }
 
 /* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3). */
@@ -161,33 +164,14 @@ static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
 		}
 		return 0;
 	}
-	switch (level) {
-	case 5:
-	case 4:
-		/* P2.1(c) PS reserved; P2.5 AMD bit 8 in PML4E/PML5E */
-		return w->rsvd_hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
-	case 3:
-		if (!(e & MSIM_PTE_PS))
-			return w->rsvd_hi;
-		*leaf = true;
-		/* P2.3: PS=1 without gbpages is itself reserved; P2.4 */
-		if (!w->gbpages)
-			return w->rsvd_hi | MSIM_PTE_PS;
-		return w->rsvd_hi | MSIM_GENMASK(29, 13);
-	case 2:
-		if (!(e & MSIM_PTE_PS))
-			return w->rsvd_hi;
-		*leaf = true;
-		return w->rsvd_hi | MSIM_GENMASK(20, 13); /* P2.4 */
-	default:
-		*leaf = true;
-		return w->rsvd_hi;
-	}
+	/* PS at levels 5/4 is reserved (in the table): leaf never matters */
+	*leaf = level == 1 || (e & MSIM_PTE_PS);
+	return w->rsvd[2 * level + ((e >> 7) & 1)];
 }
 
 static inline uint64_t xw_read(msim_gmem *mem, uint64_t a, unsigned esz)
 {
-	return esz == 8 ? msim_gmem_read64(mem, a) : msim_gmem_read32(mem, a);
+	return esz == 8 ? msim_gmem_read64_inl(mem, a) : msim_gmem_read32(mem, a);
 }
 
 /*
@@ -292,7 +276,8 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	/* rights accumulate in scalars (AND of R/W, U/S bits, OR of XD):
 	 * byte-struct updates in the loop stall on store forwarding */
 	uint64_t acc_and = MSIM_PTE_RW | MSIM_PTE_US, acc_xd = 0;
-	uint64_t nonleaf_and = MSIM_PTE_RW;
+	/* R/W for P3.12; A tells the A/D pass whether any non-leaf needs it */
+	uint64_t nonleaf_and = MSIM_PTE_RW | MSIM_PTE_A;
 	unsigned level = top, start;
 	uint64_t table = w->root, e = 0, pa, ps;
 	const msim_walk_start *st = w->reference ? NULL : w->start;
@@ -308,7 +293,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		acc_and = (st->rights.rw ? MSIM_PTE_RW : 0) |
 			  (st->rights.us ? MSIM_PTE_US : 0);
 		acc_xd = st->rights.xd ? MSIM_PTE_XD : 0;
-		nonleaf_and = acc_and;
+		nonleaf_and = acc_and | MSIM_PTE_A;
 		if (nested && st->table_hpa_valid) {
 			table_hpa_valid = true;
 			table_hpa = st->table_hpa;
@@ -325,8 +310,10 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		else
 			idx = (la >> xw_shift(m32, level)) & (m32 ? 0x3ff : 0x1ff);
 		l->ea = table + idx * esz;
-		l->hpa = l->ea;
-		l->used = true;
+		if (!lm_plain) { /* lm_plain: always a memory entry, hpa = ea */
+			l->hpa = l->ea;
+			l->used = true;
+		}
 
 		if (is_pae && level == 3 &&
 		    !w->pdpte_on_demand) {
@@ -361,7 +348,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				}
 			}
 			e = xw_read(mem, a, esz);
-			msim_walk_ref_add(res, l->hpa, level,
+			msim_walk_ref_add(res, lm_plain ? l->ea : l->hpa, level,
 					  (is_pae && level == 3)
 						  ? MSIM_REF_PDPTE : MSIM_REF_READ,
 					  w->dim, esz);
@@ -369,7 +356,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		l->val = e;
 		if (w->dim == 0) {
 			res->entries[level].gpa = l->ea;
-			res->entries[level].hpa = l->hpa;
+			res->entries[level].hpa = lm_plain ? l->ea : l->hpa;
 			res->entries[level].value = e;
 		}
 		if (!(e & MSIM_PTE_P)) {
@@ -391,8 +378,9 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				return 1;
 			}
 			acc_and &= e;
-			if (w->nxe)
-				acc_xd |= e;
+			/* without NXE bit 63 is reserved (P2.2): a valid entry
+			 * has it clear, so the OR needs no NXE test */
+			acc_xd |= e;
 		}
 		if (w->dim == 0) {
 			res->entries[level].valid = true;
@@ -403,11 +391,13 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		}
 		if (leaf)
 			break;
-		if (l->used) {
+		if (lm_plain || l->used) {
 			nonleaf_and &= e;
 			if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
 			    !(e & MSIM_PTE_A)) {
 				/* P5.4 knob: QEMU-style A as you go */
+				if (lm_plain)
+					l->hpa = l->ea;
 				rc = xw_update_ad(w, l, level, MSIM_PTE_A, la,
 						  NULL, res);
 				if (rc)
@@ -455,7 +445,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 
 	/* P4.1 step 3: rights only after a complete valid walk */
 	{
-		uint32_t ec = msim_rights_check(r, w->regs, acc);
+		uint32_t ec = msim_rights_eval(r, w->regs, acc);
 
 		if (ec) {
 			memset(&res->fault, 0, sizeof(res->fault));
@@ -473,13 +463,20 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		if (rc)
 			return rc;
 	}
-	/* P5.1/P5.2: A in every entry used, D in the leaf for writes */
-	if (!w->no_ad) {
+	/* P5.1/P5.2: A in every entry used, D in the leaf for writes;
+	 * the usual case, all flags already set, costs no per-level pass */
+	if (!w->no_ad &&
+	    (!(nonleaf_and & MSIM_PTE_A) ||
+	     (e & (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0))) !=
+		     (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0)))) {
 		for (unsigned k = start; k >= level; k--) {
 			uint64_t bits = MSIM_PTE_A;
 
-			if (!lv[k].used)
+			if (lm_plain) {
+				lv[k].hpa = lv[k].ea;
+			} else if (!lv[k].used) {
 				continue; /* P5.1: PAE PDPTEs have no A flag */
+			}
 			if (k == level && (acc & MSIM_WACC_WRITE))
 				bits |= MSIM_PTE_D;
 			if ((lv[k].val & bits) == bits)
@@ -488,9 +485,9 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 			if (rc)
 				return rc;
 		}
-		if (acc & MSIM_WACC_WRITE)
-			r->dirty = 1;
 	}
+	if (!w->no_ad && (acc & MSIM_WACC_WRITE))
+		r->dirty = 1;
 	if (nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
 		rc = xw_final_nested(w, pa, la, acc, res, out);
 		if (rc)
@@ -527,7 +524,7 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (opts->nested && !opts->nested->mem)
 		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
 	msim_walk_result_reset(res);
-	msim_xw_init(&w, cpu, regs, mem, 0);
+	xw_init_t(&w, cpu, regs, mem, 0);
 	out.rights = &res->rights;
 	res->mode = w.mode;
 	w.nested = opts->nested;
@@ -547,7 +544,7 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	/* P1.4: outside long mode linear addresses are 32 bits */
 	if (!w.lma)
 		la &= 0xffffffffULL;
-	else if (!msim_la_canonical(w.mode, la)) {
+	else if (!xw_la_canonical(w.mode, la)) {
 		/* P1.7: #GP before any reference, CR2 untouched */
 		res->fault.kind = MSIM_FAULT_GP;
 		return 0;
@@ -573,9 +570,9 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	res->gpa = out.gpa;
 	res->page_size = out.page_size;
 	res->nested_page_size = out.nested_page_size;
-	res->leaf_level = out.leaf_level;
-	res->start_level = out.start_level;
-	res->pat = out.pat;
+	res->leaf_level = (uint8_t)out.leaf_level;
+	res->start_level = (uint8_t)out.start_level;
+	res->pat = (uint8_t)out.pat;
 	res->leaf_gpa = out.leaf_addr;
 	return 0;
 }

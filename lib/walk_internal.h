@@ -6,6 +6,9 @@
 #ifndef MSIM_WALK_INTERNAL_H
 #define MSIM_WALK_INTERNAL_H
 
+#include <string.h>
+
+#include "gmem_internal.h"
 #include "internal.h"
 #include "mmu_sim/ept.h"
 
@@ -23,6 +26,10 @@ struct msim_xw {
 	uint64_t root;        /* table at the top level (PAE: PDPT address) */
 	uint64_t addr_mask;   /* bits M-1:12 */
 	uint64_t rsvd_hi;     /* 64-bit formats: 51:M (62:M in PAE) | 63 if !NXE */
+	/* 64-bit formats: reserved bits of a present entry at `level` with
+	 * PS bit `ps` at [2 * level + ps] (P2.1-P2.5; level 1: bit 7 is PAT),
+	 * so the per-level check is one load instead of a switch */
+	uint64_t rsvd[2 * MSIM_WALK_MAX_LEVELS];
 	uint64_t pde4m_rsvd;  /* 32-bit paging 4-MB PDE reserved bits (P2.9) */
 	unsigned m32;         /* M' = min(M, 40) with PSE-36, else 32 */
 	bool nxe, lma, pse, amd, gbpages;
@@ -39,6 +46,88 @@ struct msim_xw {
 	bool reference;
 	const msim_walk_start *start;
 };
+
+/* Paging mode (P1.1); the public msim_paging_mode_of() is exported and so
+ * cannot be inlined into the walk under -fPIC. */
+static inline msim_paging_mode msim_xw_mode_of(const msim_paging_regs *r)
+{
+	if (!(r->cr0 & MSIM_CR0_PG))
+		return MSIM_PAGING_NONE;
+	if (!(r->cr4 & MSIM_CR4_PAE))
+		return MSIM_PAGING_32;
+	if (!(r->efer & MSIM_EFER_LMA))
+		return MSIM_PAGING_PAE;
+	return (r->cr4 & MSIM_CR4_LA57) ? MSIM_PAGING_5 : MSIM_PAGING_4;
+}
+
+/*
+ * Guest rights check of P3.4 (body of msim_rights_check, walk_rights.c),
+ * inline so the walker's use after every successful walk costs no call.
+ */
+static inline bool msim_pk_denies(uint32_t keys, unsigned pk, bool write,
+				  bool wd_applies)
+{
+	bool ad = (keys >> (2 * pk)) & 1, wd = (keys >> (2 * pk + 1)) & 1;
+
+	return ad || (write && wd && wd_applies);
+}
+
+static inline uint32_t msim_rights_eval(const msim_rights *r,
+					const msim_paging_regs *regs,
+					unsigned acc)
+{
+	const bool write = acc & MSIM_WACC_WRITE, fetch = acc & MSIM_WACC_FETCH;
+	const bool ss = acc & MSIM_WACC_SHSTK;
+	const bool implicit = acc & MSIM_WACC_IMPLICIT;
+	const bool user = (acc & MSIM_WACC_USER) && !implicit;
+	const bool wp = regs->cr0 & MSIM_CR0_WP;
+	const uint64_t cr4 = regs->cr4;
+	bool deny;
+	uint32_t ec = MSIM_PFEC_P;
+
+	if (ss) {
+		/* P3.12: shadow-stack page of the access's own mode */
+		deny = !r->shstk || r->us != user;
+	} else if (fetch) {
+		/* P3.4 X rows, P3.6 SMEP */
+		deny = r->xd || (user ? !r->us : (r->us && (cr4 & MSIM_CR4_SMEP)));
+	} else if (user) {
+		deny = !r->us || (write && !r->rw);
+	} else {
+		/* P3.7: SMAP spares only explicit accesses with EFLAGS.AC=1 */
+		bool smap = r->us && (cr4 & MSIM_CR4_SMAP) &&
+			    (implicit || !(regs->rflags & MSIM_RFLAGS_AC));
+
+		deny = smap || (write && !r->rw && wp); /* P3.5 */
+	}
+	/* P3.8: keys for data accesses in long mode only; P4.4: PK is OR-ed */
+	if (!fetch && (regs->efer & MSIM_EFER_LMA)) {
+		bool pkd = false;
+
+		if (r->us && (cr4 & MSIM_CR4_PKE))
+			pkd = msim_pk_denies(regs->pkru, r->pk, write && !ss,
+					     user || wp);
+		else if (!r->us && (cr4 & MSIM_CR4_PKS))
+			pkd = msim_pk_denies(regs->pkrs, r->pk, write && !ss, wp);
+		if (pkd) {
+			deny = true;
+			ec |= MSIM_PFEC_PK;
+		}
+	}
+	if (!deny)
+		return 0;
+	if (write)
+		ec |= MSIM_PFEC_W;
+	if (user)
+		ec |= MSIM_PFEC_U;
+	if (ss)
+		ec |= MSIM_PFEC_SS;
+	/* P4.3/P4.5: I/D only when SMEP or PAE+NXE */
+	if (fetch && ((cr4 & MSIM_CR4_SMEP) ||
+		      ((cr4 & MSIM_CR4_PAE) && (regs->efer & MSIM_EFER_NXE))))
+		ec |= MSIM_PFEC_ID;
+	return ec;
+}
 
 /* Output of one nested translation. */
 struct msim_nx {
@@ -66,7 +155,19 @@ static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
 }
 
 /* Reset the parts of a result a walk relies on (not the arrays). */
-void msim_walk_result_reset(msim_walk_result *res);
+static inline void msim_walk_result_reset(msim_walk_result *res)
+{
+	memset(&res->fault, 0, sizeof(res->fault));
+	res->pa = res->gpa = res->page_size = res->nested_page_size = 0;
+	memset(&res->rights, 0, sizeof(res->rights));
+	res->mode = MSIM_PAGING_NONE;
+	res->leaf_level = res->start_level = res->pat = 0;
+	res->leaf_gpa = 0;
+	/* only `valid` is reset: fields of levels not read are unspecified */
+	for (unsigned i = 0; i < MSIM_WALK_MAX_LEVELS; i++)
+		res->entries[i].valid = false;
+	res->nrefs = res->nreads = res->nad_writes = 0;
+}
 
 /* Configure an x86-format walk for registers `regs` (guest or NPT host). */
 void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
@@ -80,9 +181,11 @@ struct msim_xw_out {
 	uint64_t nested_page_size;
 	uint64_t leaf_addr; /* address of the leaf entry (w->mem space) */
 	msim_rights *rights; /* written in place (caller's storage) */
-	uint8_t leaf_level;
-	uint8_t start_level;
-	uint8_t pat;
+	/* full words: byte fields copied out right after the walk would be
+	 * merged into one wider load that cannot forward from the stores */
+	unsigned leaf_level;
+	unsigned start_level;
+	unsigned pat;
 };
 
 /*
