@@ -53,6 +53,8 @@ for n in 2 3 4 6 8; do
 		v "rc_hit_${n}_$s" root_cache.csv "\$1 == 1 && \$2 == $n && \$3 == $s" '$5' '%.3f'
 	done
 done
+awk -F, '$1 == 1 && $2 == 6 && $3 == 3 { a = $7 } $1 == 1 && $2 == 6 && $3 == 11 { b = $7 }
+	END { printf "rc_delta_6=%.0f\n", a - b }' "$dir/root_cache.csv" >>"$vals"
 v rc_cyc_5_3_nopti root_cache.csv '$1 == 0 && $2 == 5 && $3 == 3' '$7'
 v rc_cyc_4_3_nopti root_cache.csv '$1 == 0 && $2 == 4 && $3 == 3' '$7'
 v rc_hit_5_3_nopti root_cache.csv '$1 == 0 && $2 == 5 && $3 == 3' '$5' '%.3f'
