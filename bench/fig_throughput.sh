@@ -83,4 +83,12 @@ if [ "$(id -u)" = 0 ] && [ -w /dev/kvm ] && { [ -d /sys/kernel/tracing/events ] 
 else
 	echo "fig_throughput: skip real KVM (needs root, writable /dev/kvm and tracefs): point left out" >&2
 fi
+# every simulator row must be there (a changed benchmark output format
+# would otherwise silently drop a bar)
+rows=$(grep -c -e '^TLB hit' -e 'walk' -e '^CR-event' -e '^mmu-sim replay' "$tmp")
+if [ "$rows" -ne 7 ]; then
+	echo "fig_throughput: expected 7 simulator rows, got $rows (benchmark output changed?)" >&2
+	cat "$tmp" >&2
+	exit 1
+fi
 publish "$tmp" "$out/throughput.csv"
