@@ -6,7 +6,9 @@
 # L2's). nested_flush=every-switch models the 2018 behaviour Liran Alon
 # described (each root switch through vmx_set_cr3 flushed, R7.12);
 # nested_flush=tag relies on VPID/EPTP tags (R7.9). L0 with the TDP MMU
-# and L0 with shadow paging, preset 6.4. W = 8 .. 4096 pages.
+# and L0 with shadow paging, preset 6.4. W = 8 .. 4096 pages. One more line:
+# tags, but L1 does not enable VPID for L2 (E3 b: KVM must then flush the
+# guest TLB on every entry and exit, R7.9 step 2), L0 TDP MMU.
 # Output: $1/nested.csv (per round trip)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,13 +30,19 @@ echo "mmu,nested_flush,l2_ws_pages,rounds,tlb_miss_per_rt,walk_refs_per_rt,cycle
 for ws in 8 16 32 64 128 256 512 1024 2048 4096; do
 	"$BENCH_DIR/bench_tracegen" nested "rounds=$rounds" "ws=$ws" >"$work/n.trace"
 	"$MMU_SIM" compare -q "${args[@]}" --format csv -o "$work/n.csv" "$work/n.trace"
-	counters "$work/n.csv" tlb.miss walk.refs walk.refs.nested cycles.total kvm.flush.all \
-		kvm.flush.current kvm.flush.guest |
-	while IFS=, read -r i tm wr wn cy fa fc fg; do
-		awk -v p="${pols[$((i - 1))]}" -v ws="$ws" -v r="$rounds" -v tm="$tm" -v wr="$wr" \
-		    -v wn="$wn" -v cy="$cy" -v fl="$((fa + fc + fg))" \
-		    'BEGIN { printf "%s,%d,%d,%.2f,%.2f,%.1f,%.3f\n", p, ws, r, tm / r,
-			(wr + wn) / r, cy / r, fl / r }'
+	"$BENCH_DIR/bench_tracegen" nested "rounds=$rounds" "ws=$ws" vpid=0 >"$work/v0.trace"
+	"$MMU_SIM" compare -q -p preset=6.4,mmu=tdp-mmu,nested_flush=tag --format csv \
+		-o "$work/v0.csv" "$work/v0.trace"
+	for c in n v0; do
+		counters "$work/$c.csv" tlb.miss walk.refs walk.refs.nested cycles.total kvm.flush.all \
+			kvm.flush.current kvm.flush.guest |
+		while IFS=, read -r i tm wr wn cy fa fc fg; do
+			if [ "$c" = v0 ]; then p="tdp-mmu,tag-l1-no-vpid"; else p=${pols[$((i - 1))]}; fi
+			awk -v p="$p" -v ws="$ws" -v r="$rounds" -v tm="$tm" -v wr="$wr" \
+			    -v wn="$wn" -v cy="$cy" -v fl="$((fa + fc + fg))" \
+			    'BEGIN { printf "%s,%d,%d,%.2f,%.2f,%.1f,%.3f\n", p, ws, r, tm / r,
+				(wr + wn) / r, cy / r, fl / r }'
+		done
 	done >>"$tmp"
 done
 publish "$tmp" "$out/nested.csv"

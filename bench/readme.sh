@@ -112,6 +112,8 @@ N ns_tag_cyc_1024 tdp-mmu tag 1024 '$7'
 N ns_every_miss_2048 tdp-mmu every-switch 2048 '$5'
 N ns_tag_miss_2048 tdp-mmu tag 2048 '$5'
 N ns_every_fl tdp-mmu every-switch 64 '$8' '%.2f'
+N ns_nov_miss_64 tdp-mmu tag-l1-no-vpid 64 '$5' '%.1f'
+N ns_nov_cyc_64 tdp-mmu tag-l1-no-vpid 64 '$7'
 N ns_tag_fl tdp-mmu tag 64 '$8' '%.2f'
 
 # walk2d.csv: mode,levels,caches,accesses,misses,refs_per_miss,walk_cyc,cyc_per_miss,cyc_per_access

@@ -23,8 +23,9 @@
  *     the run (a kexec/reboot of the vCPU). Each cause can be switched
  *     off (cause=0) so that a figure can take its marginal cost.
  *
- *   bench_tracegen nested rounds=R ws=W flushes=0
- *     An L1 hypervisor (EPT + VPID for L2, E3 a) running one L2 process
+ *   bench_tracegen nested rounds=R ws=W vpid=1
+ *     An L1 hypervisor (EPT for L2, and VPID unless vpid=0: E3 a / E3 b)
+ *     running one L2 process
  *     whose working set is W 4 KiB pages; every round is VM entry, L2
  *     reads its W pages in order, VM exit. L1's exit handler touches no
  *     guest memory, so tlb.miss counts L2's misses only.
@@ -221,6 +222,7 @@ static void gen_nested(int argc, char **argv)
 {
 	uint64_t rounds = param(argc, argv, "rounds", 200);
 	uint64_t ws = param(argc, argv, "ws", 64);
+	int vpid = (int)param(argc, argv, "vpid", 1);
 	uint64_t l1root, l2root, pml4, pdpt, eptp;
 
 	header(1, "nested: L1<->L2 round trips, L2 working set");
@@ -240,9 +242,10 @@ static void gen_nested(int argc, char **argv)
 	eptp = pml4 | 6 | (3 << 3); /* WB, 4-level walk */
 	sregs(l1root);
 	for (uint64_t r = 0; r < rounds; r++) {
-		printf("vmentry ept=1 eptp=0x%" PRIx64 " vpid_en=1 vpid=0x5 "
+		printf("vmentry ept=1 eptp=0x%" PRIx64 " vpid_en=%d vpid=0x%x "
 		       "cr3=0x%" PRIx64 " cr0=0x%llx cr4=0x%llx efer=0x%llx\n",
-		       eptp, l2root, CR0_LONG, CR4_BASE, EFER_LONG);
+		       eptp, vpid ? 1 : 0, vpid ? 5 : 0, l2root, CR0_LONG,
+		       CR4_BASE, EFER_LONG);
 		for (uint64_t i = 0; i < ws; i++)
 			printf("access r 0x%" PRIx64 " cpl=3\n", USER_GVA + i * 4096);
 		printf("vmexit\n");
