@@ -814,8 +814,15 @@ void msim_kvm_on_smi(msim_kvm_vcpu *v)
 	v->smm_cr3 = v->cr3;
 	v->smm_cr4 = v->cr4;
 	v->smm_efer = v->efer;
-	/* R3.24 enter_smm: reset #1, direct vendor writes, reset #2 */
-	smm_changed(v, true);
+	/*
+	 * R3.24 enter_smm: reset #1, direct vendor writes, reset #2. Before
+	 * a June 2021 patch (~5.14, read as a diff) enter_smm set HF_SMM_MASK
+	 * itself, without kvm_smm_changed: only the final reset.
+	 */
+	if (v->kvm->o.kernel >= 514)
+		smm_changed(v, true);
+	else
+		v->smm = true;
 	v->cr0 &= ~(MSIM_CR0_PE | MSIM_CR0_PG | CR0_EM | CR0_TS);
 	v->cr4 = 0;
 	v->efer = 0;

@@ -398,3 +398,12 @@ Test(kvm_examples, E4_shadow_roots_from_hash)
 	cr_assert_eq(r.resets, 6);
 	cr_assert_eq(r.created, 0);
 }
+
+/* R3.24 before ~5.14: enter_smm did not call kvm_smm_changed (1 reset) */
+Test(kvm_examples, E4_pre_5_14_one_reset_on_smi)
+{
+	struct e4 r = run_e4("preset=5.10");
+
+	cr_assert_eq(r.resets, 1 + 4);
+	cr_assert_eq(r.teardowns, 2);
+}
