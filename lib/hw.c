@@ -233,7 +233,22 @@ static __attribute__((noinline)) int do_walk(msim_hw *hw,
 		msim_psc_fill(hw->tlb, &x->tag, mode, la, w);
 		return 0;
 	}
-	msim_tlb_fill(hw->tlb, &x->tag, la, access & MSIM_WACC_FETCH, w);
+	{
+		/* the entry's "dirty" = a write may use it without a walk: the
+		 * guest leaf's D (none without guest paging) and, when the
+		 * second level keeps A/D (EPT A/D, NPT), only if this access
+		 * already was a write (its nested D is set) */
+		uint8_t d = w->rights.dirty;
+		bool nested_ad = x->nested &&
+				 (x->nested->kind == MSIM_NESTED_NPT ||
+				  (x->nested->eptp & MSIM_EPTP_AD));
+		if (!w->leaf_level)
+			w->rights.dirty = 1;
+		if (nested_ad && !(access & MSIM_WACC_WRITE))
+			w->rights.dirty = 0;
+		msim_tlb_fill(hw->tlb, &x->tag, la, access & MSIM_WACC_FETCH, w);
+		w->rights.dirty = d;
+	}
 	msim_psc_fill(hw->tlb, &x->tag, mode, la, w);
 	if (x->nested)
 		msim_nested_cache_fill(hw->tlb, &x->tag, &n, w);

@@ -194,6 +194,13 @@ static void fill_run(msim_tlb *t, const struct msim_ttag *tag,
 		} else if (t->ntlb.e && l >= 1 && l <= 3) {
 			unsigned shift = 12 + 9 * (l - 1);
 			uint64_t key = msim_tkey(gpa, shift);
+			/* nested leaf with D=0 under EPT A/D or NPT: a write must
+			 * walk to set D, so the cached translation is read-only */
+			if (n->kind == MSIM_NESTED_EPT && (n->eptp & MSIM_EPTP_AD) &&
+			    !(v & MSIM_EPT_D))
+				acc.ept &= (uint8_t)~2u;
+			if (n->kind == MSIM_NESTED_NPT && !(v & MSIM_PTE_D))
+				acc.npt_rw = 0;
 			struct msim_tlbe *s = msim_tarr_slot(&t->ntlb, key, tag, false);
 			set_entry(s, key, tag, v & MSIM_GENMASK(51, shift), &acc);
 		}

@@ -195,3 +195,43 @@ Test(pwc, P6_10_invvpid_keeps_guest_physical_mappings)
 	r = tu_access(&e, VA, 0);
 	cr_assert_eq(r.walk_refs, 4);
 }
+
+Test(pwc, P8_2_guest_paging_off_under_ept_is_cached)
+{
+	msim_hw_result r;
+
+	tu_env_init(&e, true, "skylake-sp");
+	tu_map(&e.ept, 0x5000, 0x9000, 1, TU_EPT_LEAF);
+	e.regs.cr0 = MSIM_CR0_PE; /* paging off: gla = gpa */
+	e.regs.cr4 = 0;
+	e.regs.efer = 0;
+	e.regs.cpl = 0;
+	r = tu_access(&e, 0x5010, 0);
+	cr_assert_eq(r.fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(r.pa, 0x9010);
+	cr_assert_eq(r.walk_refs, 4, "one nested walk");
+	r = tu_access(&e, 0x5020, MSIM_WACC_WRITE);
+	cr_assert_eq(r.tlb_level, 1, "combined gpa->hpa entry reused");
+	cr_assert_eq(r.pa, 0x9020);
+	cr_assert_eq(r.gpa, 0x5020);
+}
+
+Test(pwc, P7_10_write_after_read_rewalks_to_set_ept_dirty)
+{
+	msim_hw_result r;
+	uint64_t leaf;
+
+	tu_env_init(&e, true, "skylake-sp");
+	e.nested.eptp |= MSIM_EPTP_AD;
+	msim_hw_tag_from(&e.x.tag, &e.regs, 1, e.x.nested);
+	tu_env_map(&e, VA, 0x200000, 1, TU_LEAF);
+	leaf = tu_entry(&e.ept, 0x200000, 1);
+	r = tu_access(&e, VA, 0);
+	cr_assert_eq(r.fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(msim_gmem_read64(e.hmem, leaf) & MSIM_EPT_D, 0);
+	r = tu_access(&e, VA, MSIM_WACC_WRITE);
+	cr_assert_eq(r.tlb_level, 0, "the read-made entry cannot set EPT D");
+	cr_assert_neq(msim_gmem_read64(e.hmem, leaf) & MSIM_EPT_D, 0);
+	r = tu_access(&e, VA, MSIM_WACC_WRITE);
+	cr_assert_eq(r.tlb_level, 1);
+}
