@@ -46,20 +46,24 @@ awk -F, '$4 == 2000 && $1 == "5.10" && $3 == "unload" { c[$2] = $6 }
 awk -F, '$4 == 20 && $1 == "5.10" && $3 == "unload" { c[$2] = $6 }
 	END { printf "wp_ratio_510_sparse=%.1f\n", c["tdp-mmu"] / c["legacy-tdp"] }' "$dir/wp_storm.csv" >>"$vals"
 
-# root_cache.csv: pti,procs,prev_roots,cr3_writes,hit_rate,freed_per,cycles_per,...
+# root_cache.csv: guest,pti,procs,prev_roots,cr3_writes,hit_rate,freed_per,cycles_per,...
+G64='$1 == "64-bit"'
 for n in 2 3 4 6 8; do
 	for s in 3 11; do
-		v "rc_cyc_${n}_$s" root_cache.csv "\$1 == 1 && \$2 == $n && \$3 == $s" '$7'
-		v "rc_hit_${n}_$s" root_cache.csv "\$1 == 1 && \$2 == $n && \$3 == $s" '$5' '%.3f'
+		v "rc_cyc_${n}_$s" root_cache.csv "$G64 && \$2 == 1 && \$3 == $n && \$4 == $s" '$8'
+		v "rc_hit_${n}_$s" root_cache.csv "$G64 && \$2 == 1 && \$3 == $n && \$4 == $s" '$6' '%.3f'
 	done
 done
-awk -F, '$1 == 1 && $2 == 6 && $3 == 3 { a = $7 } $1 == 1 && $2 == 6 && $3 == 11 { b = $7 }
+awk -F, '$1 == "64-bit" && $2 == 1 && $3 == 6 && $4 == 3 { a = $8 }
+	$1 == "64-bit" && $2 == 1 && $3 == 6 && $4 == 11 { b = $8 }
 	END { printf "rc_delta_6=%.0f\n", a - b }' "$dir/root_cache.csv" >>"$vals"
-v rc_cyc_5_3_nopti root_cache.csv '$1 == 0 && $2 == 5 && $3 == 3' '$7'
-v rc_cyc_4_3_nopti root_cache.csv '$1 == 0 && $2 == 4 && $3 == 3' '$7'
-v rc_hit_5_3_nopti root_cache.csv '$1 == 0 && $2 == 5 && $3 == 3' '$5' '%.3f'
-v rc_hit_4_3_nopti root_cache.csv '$1 == 0 && $2 == 4 && $3 == 3' '$5' '%.3f'
-v rc_freed_5_3_nopti root_cache.csv '$1 == 0 && $2 == 5 && $3 == 3' '$6' '%.3f'
+v rc_cyc_5_3_nopti root_cache.csv "$G64 && \$2 == 0 && \$3 == 5 && \$4 == 3" '$8'
+v rc_cyc_4_3_nopti root_cache.csv "$G64 && \$2 == 0 && \$3 == 4 && \$4 == 3" '$8'
+v rc_hit_5_3_nopti root_cache.csv "$G64 && \$2 == 0 && \$3 == 5 && \$4 == 3" '$6' '%.3f'
+v rc_hit_4_3_nopti root_cache.csv "$G64 && \$2 == 0 && \$3 == 4 && \$4 == 3" '$6' '%.3f'
+v rc_freed_5_3_nopti root_cache.csv "$G64 && \$2 == 0 && \$3 == 5 && \$4 == 3" '$7' '%.3f'
+awk -F, '$1 == "pae" && $3 >= 2 { if ($6 > m) m = $6; if (f == "" || $7 < f) f = $7 }
+	END { printf "rc_pae_maxhit=%.3f\nrc_pae_minfreed=%.3f\n", m, f }' "$dir/root_cache.csv" >>"$vals"
 
 # reset_callers.csv: preset,mmu,policy,label,base,cr0,cr4,smm,init,efer,total,...
 R() { v "$1" reset_callers.csv "\$1 == \"$2\" && \$2 == \"$3\" && \$3 == \"$4\"" "$5" '%.1f'; }

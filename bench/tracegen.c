@@ -30,6 +30,12 @@
  *     reads its W pages in order, VM exit. L1's exit handler touches no
  *     guest memory, so tlb.miss counts L2's misses only.
  *
+ *   bench_tracegen procs-pae procs=N switches=S ws=W
+ *     A 32-bit PAE guest (CR4.PAE, EFER.LME=0) scheduling N processes
+ *     round-robin, each with its own PDPT (user half private, kernel
+ *     quarter 0xc0000000 shared), W user pages read per switch: the
+ *     PAE-root case of seed 002 (R2.14: such roots are never cached).
+ *
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
@@ -216,6 +222,66 @@ static void gen_mixed(int argc, char **argv)
 	}
 }
 
+/* ------------------------------------------------------------ procs-pae */
+
+/* Map gva -> gpa 4 KiB under a PAE PDPT (PDPTEs: P only, R2.14 guests). */
+static void map_pae(uint64_t pdpt, uint64_t gva, uint64_t gpa, uint64_t flags)
+{
+	uint64_t slot = pdpt + 8 * ((gva >> 30) & 3), e = msim_gmem_read64(mem, slot);
+	uint64_t pd, pt;
+
+	if (!(e & MSIM_PTE_P)) {
+		e = new_table() | MSIM_PTE_P; /* PDPTE bits 1,2 are reserved */
+		wrmem(slot, e);
+	}
+	pd = e & 0x000ffffffffff000ULL;
+	slot = pd + 8 * ((gva >> 21) & 511);
+	e = msim_gmem_read64(mem, slot);
+	if (!(e & MSIM_PTE_P)) {
+		e = new_table() | UPPER;
+		wrmem(slot, e);
+	}
+	pt = e & 0x000ffffffffff000ULL;
+	wrmem(pt + 8 * ((gva >> 12) & 511), gpa | flags);
+}
+
+static void gen_procs_pae(int argc, char **argv)
+{
+	uint64_t procs = param(argc, argv, "procs", 5);
+	uint64_t switches = param(argc, argv, "switches", 2000);
+	uint64_t ws = param(argc, argv, "ws", 8);
+	const uint64_t kva = 0xc0000000ULL, uva = 0x400000ULL;
+	uint64_t pdpt[64], kpde, kdata;
+
+	if (procs < 1 || procs > 64 || ws > 512) {
+		fprintf(stderr, "tracegen: procs-pae needs 1..64 procs, ws <= 512\n");
+		exit(2);
+	}
+	header(1, "procs-pae: 32-bit PAE guest, round-robin CR3 switches");
+	kdata = data_page();
+	for (uint64_t p = 0; p < procs; p++) {
+		pdpt[p] = new_table();
+		if (!p) {
+			map_pae(pdpt[0], kva, kdata, MSIM_PTE_P | MSIM_PTE_RW);
+			kpde = msim_gmem_read64(mem, pdpt[0] + 8 * 3);
+		} else { /* the kernel quarter is shared by every process */
+			wrmem(pdpt[p] + 8 * 3, kpde);
+		}
+		for (uint64_t i = 0; i < ws; i++)
+			map_pae(pdpt[p], uva + i * 4096, data_page(), UPPER);
+	}
+	printf("sregs cr0=0x%llx cr3=0x%" PRIx64 " cr4=0x%llx efer=0x0\n",
+	       CR0_LONG, pdpt[0], CR4_BASE);
+	for (uint64_t s = 0; s < switches; s++) {
+		uint64_t p = (s + 1) % procs;
+
+		printf("cr3 0x%" PRIx64 "\n", pdpt[p]);
+		printf("access r 0x%" PRIx64 "\n", kva);
+		for (uint64_t i = 0; i < ws; i++)
+			printf("access r 0x%" PRIx64 " cpl=3\n", uva + i * 4096);
+	}
+}
+
 /* ------------------------------------------------------------ nested */
 
 static void gen_nested(int argc, char **argv)
@@ -255,7 +321,7 @@ static void gen_nested(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s zap|mixed|nested [k=v ...]\n", argv[0]);
+		fprintf(stderr, "usage: %s zap|mixed|nested|procs-pae [k=v ...]\n", argv[0]);
 		return 2;
 	}
 	if (msim_gmem_create(&mem, NULL)) {
@@ -268,6 +334,8 @@ int main(int argc, char **argv)
 		gen_mixed(argc, argv);
 	else if (!strcmp(argv[1], "nested"))
 		gen_nested(argc, argv);
+	else if (!strcmp(argv[1], "procs-pae"))
+		gen_procs_pae(argc, argv);
 	else {
 		fprintf(stderr, "tracegen: unknown workload %s\n", argv[1]);
 		return 2;
