@@ -8,7 +8,7 @@
 # base = cycles.total with every cause removed (the process work itself).
 # Policies: unload (upstream), keep-roots (Paolo's Feb 2022 patch: every
 # caller keeps roots) and per-caller (seed 000: only kvm_post_set_cr0/4
-# keep roots), under presets 5.10 and 5.18 and all three MMU flavours.
+# keep roots), under presets 5.10, 5.18 and 6.4 and all three MMU flavours.
 # Output: $1/reset_callers.csv (cycles and resets per cause)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,7 +19,7 @@ trap 'rm -rf "$work"' EXIT
 rounds=256
 pols=()
 args=()
-for preset in 5.10 5.18; do
+for preset in 5.10 5.18 6.4; do
 	for mmu in shadow legacy-tdp tdp-mmu; do
 		for pol in unload keep-roots per-caller; do
 			pols+=("$preset,$mmu,$pol")
