@@ -11,18 +11,16 @@
  *               charged as exits), then the hardware walk that is priced:
  *               shadow -> a 1D walk shaped like the guest's tables (KVM's
  *               shadow pages mirror them level by level); TDP -> a 2D walk
- *               of the guest tables through an identity EPT.
+ *               of the guest tables through the EPT/NPT tables the KVM
+ *               model materialises for its current root.
+ *   PVM (6.18-pvm): ring-0 accesses are emulated by KVM: a software walk,
+ *               no hardware TLB.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
 
 #include "internal.h"
 #include "machine_internal.h"
-
-/* Identity-EPT tables live high in host memory, away from guest frames. */
-#define HOST_EPT_BASE 0x300000000000ULL
-#define EPT_RWX 0x7ULL
-#define EPT_MT_WB (6ULL << 3)
 
 /* ------------------------------------------------------------ KVM callbacks */
 
@@ -31,41 +29,10 @@ static void env_tlb(void *ctx, unsigned vcpu, const msim_kvm_tlb_req *r)
 	struct msim_machine *m = ctx;
 	struct msim_vcpu *v = &m->vcpus[vcpu];
 	msim_tlb_ctx tag;
-	msim_inv op = { MSIM_INV_ALL, { 0, 0, 0 } };
 
 	msim_machine_vcpu_tag(m, v, &tag);
-	switch (r->op) {
-	case MSIM_KVM_TLB_INVEPT_SINGLE:
-		op.kind = MSIM_INV_INVEPT, op.a[0] = 1, op.a[1] = r->eptp;
-		break;
-	case MSIM_KVM_TLB_INVEPT_ALL:
-		op.kind = MSIM_INV_INVEPT, op.a[0] = 2;
-		break;
-	case MSIM_KVM_TLB_INVVPID_SINGLE:
-		if (r->vpid == 0) /* VPID off: the next VM entry flushes VPID 0 */
-			op.kind = MSIM_INV_VMENTRY, op.a[0] = 0;
-		else
-			op.kind = MSIM_INV_INVVPID, op.a[0] = 1, op.a[1] = r->vpid;
-		break;
-	case MSIM_KVM_TLB_INVVPID_ADDR:
-		if (r->vpid == 0)
-			op.kind = MSIM_INV_VMENTRY, op.a[0] = 0;
-		else
-			op.kind = MSIM_INV_INVVPID, op.a[0] = 0, op.a[1] = r->vpid,
-			op.a[2] = r->gva;
-		break;
-	case MSIM_KVM_TLB_INVVPID_ALL:
-		op.kind = MSIM_INV_INVVPID, op.a[0] = 2;
-		break;
-	case MSIM_KVM_TLB_ASID:
-		op.kind = MSIM_INV_TLB_CONTROL, op.a[0] = 3, op.a[1] = r->vpid;
-		break;
-	case MSIM_KVM_TLB_ASID_ALL:
-		op.kind = MSIM_INV_TLB_CONTROL, op.a[0] = 1;
-		break;
-	}
 	/* KVM charged the instruction's cycles itself (cycles.flush) */
-	msim_tlb_invalidate(msim_hw_tlb(v->hw), &tag, &op, NULL);
+	msim_kvm_tlb_apply(msim_hw_tlb(v->hw), &tag, r);
 }
 
 static void env_observe(void *ctx, unsigned vcpu, const msim_kvm_obs *o)
@@ -108,7 +75,6 @@ int msim_machine_hw_setup(struct msim_machine *m)
 	if (m->opts.kvm && *m->opts.kvm) {
 		msim_kvm_env env = { m, env_tlb, env_observe };
 		msim_kvm_costs kc;
-		msim_gmem_opts go = MSIM_GMEM_OPTS_INIT;
 
 		msim_kvm_costs_from(&m->cost, &kc);
 		if ((r = msim_kvm_create(&m->kvm, &m->kvm_opts, m->nr_vcpus, m->stats,
@@ -117,13 +83,6 @@ int msim_machine_hw_setup(struct msim_machine *m)
 		for (unsigned i = 0; i < m->nr_vcpus; i++)
 			m->vcpus[i].kvm = msim_kvm_vcpu_get(m->kvm, i);
 		m->tdp = m->kvm_opts.mmu != MSIM_KVM_MMU_SHADOW;
-		if (m->tdp) {
-			go.max_bytes = m->opts.mem_limit;
-			if ((r = msim_gmem_create(&m->host_mem, &go)))
-				return r;
-			m->ept_root = HOST_EPT_BASE;
-			m->ept_next = HOST_EPT_BASE + 0x1000;
-		}
 	}
 	m->c_cycles_kvm_access = msim_stats_register(m->stats, "kvm.access_exits",
 						     "accesses that took a shadow #PF / EPT violation exit");
@@ -135,17 +94,10 @@ int msim_machine_hw_setup(struct msim_machine *m)
 void msim_machine_vcpu_tag(struct msim_machine *m, struct msim_vcpu *v,
 			   msim_tlb_ctx *tag)
 {
-	msim_kvm_tags kt;
-
-	msim_hw_tag_from(tag, &v->regs, 0, NULL);
-	if (!v->kvm)
-		return;
-	msim_kvm_get_tags(v->kvm, &kt);
-	tag->vpid = kt.vpid;
-	if (m->tdp) {
-		tag->nested = true;
-		tag->ep4ta = kt.eptp & MSIM_GENMASK(51, 12);
-	}
+	if (v->kvm)
+		msim_kvm_tlb_ctx(v->kvm, tag);
+	else
+		msim_hw_tag_from(tag, &v->regs, 0, NULL);
 }
 
 void msim_machine_arch_inval(struct msim_machine *m, struct msim_vcpu *v,
@@ -155,49 +107,6 @@ void msim_machine_arch_inval(struct msim_machine *m, struct msim_vcpu *v,
 
 	msim_machine_vcpu_tag(m, v, &tag);
 	msim_hw_invalidate(v->hw, &tag, op, NULL);
-}
-
-/* ------------------------------------------------------------ identity EPT */
-
-static int ept_map(struct msim_machine *m, uint64_t gpa)
-{
-	uint64_t table = m->ept_root;
-	int r;
-
-	for (int level = 4; level >= 1; level--) {
-		uint64_t slot = table + (((gpa >> (12 + 9 * (level - 1))) & 511) << 3);
-		uint64_t e = msim_gmem_read64(m->host_mem, slot);
-
-		if (level == 1) {
-			if (!(e & EPT_RWX))
-				return msim_gmem_write(m->host_mem, slot, 8,
-						       (gpa & MSIM_GENMASK(51, 12)) |
-						       EPT_RWX | EPT_MT_WB);
-			return 0;
-		}
-		if (!(e & EPT_RWX)) {
-			e = m->ept_next | EPT_RWX;
-			m->ept_next += 0x1000;
-			if ((r = msim_gmem_write(m->host_mem, slot, 8, e)))
-				return r;
-		}
-		table = e & MSIM_GENMASK(51, 12);
-	}
-	return 0;
-}
-
-/* Every guest-physical page a guest walk touched must be mapped. */
-static int ept_cover(struct msim_machine *m, const msim_walk_result *gw)
-{
-	int r;
-
-	for (unsigned l = 1; l < MSIM_WALK_MAX_LEVELS; l++)
-		if (gw->entries[l].gpa || gw->entries[l].valid)
-			if ((r = ept_map(m, gw->entries[l].gpa)))
-				return r;
-	if (gw->fault.kind == MSIM_FAULT_NONE)
-		return ept_map(m, gw->gpa);
-	return 0;
 }
 
 /* ------------------------------------------------------------ accesses */
@@ -290,60 +199,75 @@ static int access_bare(struct msim_machine *m, struct msim_vcpu *v,
 	return 0;
 }
 
+/* KVM's part of a TLB miss: the guest walk, then shadow/TDP faults. */
+static int kvm_fault_in(struct msim_machine *m, struct msim_vcpu *v,
+			uint64_t gva, unsigned acc, msim_walk_result *gw,
+			uint64_t *kvm_cycles)
+{
+	msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
+	msim_kvm_access_res kr;
+	int r;
+
+	if ((r = msim_walk(m->mem, &m->opts.features, &v->regs, &wo, gva, acc, gw)))
+		return r;
+	if ((r = msim_kvm_access(v->kvm, gva, acc, gw, &kr)))
+		return r;
+	*kvm_cycles += kr.cycles;
+	if (kr.exits || kr.emulated) {
+		msim_stats_add(m->stats, m->c_cycles_kvm_access, 1);
+		/* KVM's software walk is what a recording shows */
+		observe_walk(m, v, gw);
+	}
+	return 0;
+}
+
 static int access_kvm(struct msim_machine *m, struct msim_vcpu *v,
 		      const msim_event *ev, unsigned acc, msim_event_result *res)
 {
-	msim_walk_opts wo = MSIM_WALK_OPTS_INIT;
 	msim_walk_result gw;
-	msim_kvm_access_res kr;
-	msim_nested n = MSIM_NESTED_INIT;
+	msim_nested n;
 	msim_tlb_hit hit;
 	msim_hw_xlat x;
 	msim_hw_result hr;
-	uint64_t kvm_cycles = 0;
+	uint64_t kvm_cycles = 0, gva = ev->arg[1];
 	int r;
 
+	msim_kvm_pre_access(v->kvm, acc);
+	if (msim_kvm_access_emulated(v->kvm, acc)) {
+		/* emulated: KVM's software walk is the whole translation */
+		if ((r = kvm_fault_in(m, v, gva, acc, &gw, &kvm_cycles)))
+			return r;
+		account_result(m, v, gva, &gw.fault, gw.gpa, gw.page_size, res);
+		if (res)
+			res->cycles = kvm_cycles;
+		return 0;
+	}
 	memset(&x, 0, sizeof(x));
 	x.mem = m->mem;
 	x.cpu = &m->opts.features;
 	x.regs = &v->regs;
-	if (m->tdp) {
-		n.kind = MSIM_NESTED_EPT;
-		n.mem = m->host_mem;
-		n.eptp = m->ept_root | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
-		x.nested = &n;
-	}
 	msim_machine_vcpu_tag(m, v, &x.tag);
-
-	if (!msim_tlb_lookup(msim_hw_tlb(v->hw), &x.tag, ev->arg[1],
-			     acc & MSIM_WACC_FETCH, &hit) ||
+	if (!msim_tlb_lookup(msim_hw_tlb(v->hw), &x.tag, gva, acc & MSIM_WACC_FETCH, &hit) ||
 	    msim_rights_check(hit.rights, &v->regs, acc) ||
 	    ((acc & MSIM_WACC_WRITE) && !hit.rights->dirty)) {
 		/* miss (or a hit the hardware must re-walk): KVM may act */
-		if ((r = msim_walk(m->mem, &m->opts.features, &v->regs, &wo,
-				   ev->arg[1], acc, &gw)))
-			return r;
-		if ((r = msim_kvm_access(v->kvm, ev->arg[1], acc, &gw, &kr)))
-			return r;
-		kvm_cycles = kr.cycles;
-		if (kr.exits) {
-			msim_stats_add(m->stats, m->c_cycles_kvm_access, 1);
-			/* KVM's software walk is what a recording shows */
-			observe_walk(m, v, &gw);
-		}
-		if (m->tdp && (r = ept_cover(m, &gw)))
+		if ((r = kvm_fault_in(m, v, gva, acc, &gw, &kvm_cycles)))
 			return r;
 		if (gw.fault.kind != MSIM_FAULT_NONE) {
 			/* the guest's #PF: no translation to price beyond the walk */
-			account_result(m, v, ev->arg[1], &gw.fault, 0, 0, res);
+			account_result(m, v, gva, &gw.fault, 0, 0, res);
 			if (res)
 				res->cycles = kvm_cycles;
 			return 0;
 		}
+		/* KVM may have loaded a new root: the context to price under */
+		msim_machine_vcpu_tag(m, v, &x.tag);
 	}
-	if ((r = msim_hw_access(v->hw, &x, ev->arg[1], acc, &hr)))
+	if (m->tdp && msim_kvm_nested_cfg(v->kvm, &n))
+		x.nested = &n;
+	if ((r = msim_hw_access(v->hw, &x, gva, acc, &hr)))
 		return r;
-	account_result(m, v, ev->arg[1], &hr.fault, hr.gpa, hr.page_size, res);
+	account_result(m, v, gva, &hr.fault, hr.gpa, hr.page_size, res);
 	if (res)
 		res->cycles = hr.cycles + kvm_cycles;
 	return 0;

@@ -51,11 +51,6 @@ struct msim_machine {
 	msim_kvm *kvm;         /* per-VM KVM model (NULL: bare metal) */
 	msim_kvm_opts kvm_opts;
 	bool tdp;              /* KVM uses EPT/NPT: hardware walks are 2D */
-	/* Under TDP the hardware walks an identity EPT kept in host memory:
-	 * the KVM model decides when gfns are (re)mapped and charges the
-	 * EPT-violation exits; these tables only give the 2D walk its shape. */
-	msim_gmem *host_mem;
-	uint64_t ept_root, ept_next;
 	/* counter indexes registered at creation */
 	int c_events[MSIM_EV_COUNT_];
 	int c_gp, c_access_ok, c_access_pf, c_access_other, c_expect, c_ad;
