@@ -235,3 +235,35 @@ Test(pwc, P7_10_write_after_read_rewalks_to_set_ept_dirty)
 	r = tu_access(&e, VA, MSIM_WACC_WRITE);
 	cr_assert_eq(r.tlb_level, 1);
 }
+
+Test(pwc, P6_6_recursive_pml4e_feeds_several_levels)
+{
+	msim_hw_result r;
+	uint64_t pml4 = TU_GUEST_TABLES, rec, la, pte;
+
+	tu_env_init(&e, false, "skylake-sp");
+	tu_env_map(&e, VA, 0x200000, 1, TU_LEAF);
+	tu_env_map(&e, VA + MB2, 0x300000, 1, TU_LEAF);
+	/* PML4[256] points at the PML4 itself */
+	cr_assert_eq(msim_gmem_write(e.gmem, pml4 + 256 * 8, 8,
+				     pml4 | TU_NONLEAF), 0);
+	rec = 0xffff800000000000ULL; /* PML4 index 256, sign-extended */
+	/* rec | VA[47:12] >> 9 (with the top index replaced) maps the PT page
+	 * of VA: PML4E used as PML4E, then the real PML4E/PDPTE/PDE as
+	 * PDPTE/PDE/PTE */
+	la = rec | ((VA >> 9) & 0x7ffffffff8ULL);
+	pte = tu_entry(&e.gpt, VA, 1);
+	r = tu_access(&e, la, 0);
+	cr_assert_eq(r.fault.kind, MSIM_FAULT_NONE);
+	cr_assert_eq(r.pa, pte);
+	/* the PTE of the page 2 MB further is in another PT; its recursive
+	 * LA shares the PDE-cache entry (made from the real PDPTE, pointing
+	 * at the real PD used as a PT) and reads the real PDE as its PTE */
+	la = rec | (((VA + MB2) >> 9) & 0x7ffffffff8ULL);
+	r = tu_access(&e, la, 0);
+	cr_assert_eq(r.pa, tu_entry(&e.gpt, VA + MB2, 1));
+	cr_assert_eq(r.psc_level, 2);
+	cr_assert_eq(r.walk_refs, 1);
+	/* and the normal mapping still works after the recursive ones */
+	cr_assert_eq(tu_access(&e, VA + MB2 + 0x10, 0).pa, 0x300010);
+}
