@@ -157,6 +157,16 @@ else
 	printf 'tp_kvm_real=(not measured: no root or /dev/kvm)\ntp_ratio=n/a\n' >>"$vals"
 fi
 
+# plots_time.csv (written by the timing run, see README): what,seconds
+if [ -f "$dir/plots_time.csv" ]; then
+	awk -F, '$1 == "clean_build_and_plots" { printf "pt_total=%d min %d s\n", $2 / 60, $2 % 60 }
+		$1 == "plots_only" { printf "pt_plots=%d\n", $2 }
+		$1 == "throughput" { printf "pt_throughput=%d\n", $2 }
+		$1 == "load" { printf "pt_load=%s\n", $2 }' "$dir/plots_time.csv" >>"$vals"
+else
+	printf 'pt_total=(not measured)\npt_plots=?\npt_throughput=?\npt_load=?\n' >>"$vals"
+fi
+
 # substitute every <!--v:NAME-->...<!--/v--> in the README
 awk 'NR == FNR { i = index($0, "="); val[substr($0, 1, i - 1)] = substr($0, i + 1); next }
 	{ out = ""; line = $0
