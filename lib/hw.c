@@ -191,10 +191,14 @@ static __attribute__((noinline)) int do_walk(msim_hw *hw,
 		hw->hook_tag = x->tag;
 		msim_nested_cache_hooks(hw->tlb, &hw->hook_tag, &n);
 		wo.nested = &n;
+		hw->tlb->ntlb_lookups = hw->tlb->npsc_lookups = 0;
 	}
 	rc = msim_walk(x->mem, x->cpu, x->regs, &wo, la, access, w);
 	if (rc < 0)
 		return rc;
+	if (x->nested) /* nested-cache probes the walker made */
+		cyc += (uint64_t)hw->cost.lat_ntlb * hw->tlb->ntlb_lookups +
+		       (uint64_t)hw->cost.lat_psc * hw->tlb->npsc_lookups;
 	{
 		unsigned nr = w->nrefs < MSIM_WALK_MAX_REFS ? w->nrefs
 							     : MSIM_WALK_MAX_REFS;

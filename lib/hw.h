@@ -30,7 +30,9 @@ typedef struct msim_hw_xlat {
 	msim_gmem *mem;                 /**< memory holding the walked tables */
 	const msim_cpu_features *cpu;
 	const msim_paging_regs *regs;   /**< CR3 = root; rights regs (P3.13) */
-	const msim_nested *nested;      /**< second level, or NULL (1D) */
+	const msim_nested *nested;      /**< second level, or NULL (1D); its
+					     hooks are replaced by this vCPU's
+					     NTLB / nested PSC for the walk */
 	msim_tlb_ctx tag;               /**< PCID / VPID|ASID / EP4TA, PGE */
 	msim_ad_policy ad_policy;
 	msim_ad_order ad_order;

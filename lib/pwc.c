@@ -273,6 +273,7 @@ static bool ntlb_hook(void *vctx, uint64_t gpa, msim_nested_xlat *out)
 
 	if (!t->ntlb.e)
 		return false;
+	t->ntlb_lookups++;
 	ntag_of(t->hook_ctx, &tag);
 	for (int i = 0; i < 3; i++) {
 		struct msim_tlbe *e =
@@ -292,6 +293,7 @@ static bool npsc_hook(void *vctx, uint64_t gpa, msim_walk_start *start)
 	msim_tlb *t = vctx;
 	struct msim_ttag tag;
 
+	t->npsc_lookups++;
 	ntag_of(t->hook_ctx, &tag);
 	for (unsigned l = 2; l <= 5; l++) {
 		struct msim_tlbe *e;

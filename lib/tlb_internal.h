@@ -128,6 +128,8 @@ struct msim_tlb {
 	struct msim_tarr psc[6], ntlb, npsc[6];
 	/* hook context for the walker's nested-cache callbacks */
 	const msim_tlb_ctx *hook_ctx;
+	/* lookups made through the hooks since the last read (pricing) */
+	unsigned ntlb_lookups, npsc_lookups;
 };
 
 /* ------------------------------------------------------------ lookup */

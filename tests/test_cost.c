@@ -310,3 +310,26 @@ Test(cost, hw_rights_denied_hit_rewalks_and_faults, .fini = fini)
 	r = tu_access(&e, VA, MSIM_WACC_USER);
 	cr_assert_eq(r.tlb_level, 0);
 }
+
+Test(cost, P8_7_nested_cache_probes_are_priced, .fini = fini)
+{
+	uint64_t base, priced;
+	msim_hw_opts ho = MSIM_HW_OPTS_INIT;
+	msim_hw_result r;
+
+	tu_env_init(&e, true, "skylake-sp");
+	tu_env_map(&e, VA, 0x200000, 1, TU_LEAF);
+	base = tu_access(&e, VA, 0).cycles_walk;
+	/* same cold walk with priced probes: 1 guest PSC probe, and for the
+	 * 5 nested translations (4 guest tables + data) one NTLB and one
+	 * nested-PSC probe each, all misses */
+	msim_hw_free(e.hw);
+	e.cost.lat_psc = 2;
+	e.cost.lat_ntlb = 3;
+	ho.cost = &e.cost;
+	cr_assert_eq(msim_hw_create(&e.hw, &ho), 0);
+	r = tu_access(&e, VA, 0);
+	priced = r.cycles_walk;
+	cr_assert_eq(r.walk_refs, 24);
+	cr_assert_eq(priced - base, 1 * 2 + 5 * 3 + 5 * 2);
+}
