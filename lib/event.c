@@ -124,6 +124,10 @@ static const msim_event_spec events[MSIM_EV_COUNT_] = {
 	[MSIM_EV_MARK] = { "mark", 1, {
 		{ "id", U64, true, true, 0, ANY, NULL, "user value" },
 	}, "marker: echoed in per-event output, no effect" },
+	[MSIM_EV_UNTRACKED] = { "untracked", 2, {
+		{ "gfn", U64, true, true, 0, ANY >> 12, NULL, "first guest frame" },
+		{ "npages", U64, false, false, 1, ANY >> 12, NULL, "number of frames" },
+	}, "KVM activity on these frames was not recorded: validate ignores it" },
 };
 
 /* Expectation kinds: their args land in event arg[1..]. */

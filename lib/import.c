@@ -338,6 +338,9 @@ static int marker(imp *m, const char *ev_name, const char *text)
 {
 	if (text[0] == '#') {
 		const char *c = text + 1;
+		unsigned first = m->n_harness;
+		int ret;
+
 		if (!strncmp(c, " harness-gfns", 13)) {
 			const char *p = c + 13;
 			char *end;
@@ -349,7 +352,19 @@ static int marker(imp *m, const char *ev_name, const char *text)
 			}
 		}
 		used(m, ev_name);
-		return comment(m, c);
+		if ((ret = comment(m, c)))
+			return ret;
+		/* tell validate not to expect KVM activity we dropped */
+		for (unsigned i = first; !m->o.keep_harness && i < m->n_harness; i++) {
+			msim_event ev = { .type = MSIM_EV_UNTRACKED, .line = m->line,
+					  .present = 1 };
+
+			ev.arg[0] = m->harness[i];
+			ev.arg[1] = 1;
+			if ((ret = emit(m, &ev)))
+				return ret;
+		}
+		return 0;
 	}
 	msim_event ev;
 	int ret = msim_event_parse(text, &ev, 0, m->file, m->line);

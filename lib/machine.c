@@ -540,6 +540,7 @@ int msim_machine_event(msim_machine *m, const msim_event *ev,
 		msim_stats_add(m->stats, m->c_expect, 1);
 		return 0;
 	case MSIM_EV_MARK:
+	case MSIM_EV_UNTRACKED: /* validation metadata, no state */
 		return 0;
 	case MSIM_EV_INVLPG:
 		return ev_invlpg(m, v, ev);

@@ -13,6 +13,11 @@
 
 /* Observations of one input event; more than this is a runaway model. */
 #define VAL_MAX_OBS 8192
+#define VAL_MAX_UNTRACKED 256
+
+struct val_range {
+	uint64_t gfn, npages;
+};
 
 struct val_state {
 	msim_validate_report *rep;
@@ -22,13 +27,46 @@ struct val_state {
 	unsigned nobs;
 	uint64_t overflow;
 	uint64_t input_line; /* line of the input event the buffer belongs to */
+	struct val_range untracked[VAL_MAX_UNTRACKED];
+	unsigned nuntracked;
 };
+
+/* The gfn an observation is about, for the kinds that name one. */
+static bool obs_gfn(const msim_observation *o, uint64_t *gfn)
+{
+	switch (o->kind) {
+	case MSIM_EXP_ROOT:
+	case MSIM_EXP_SP:
+		*gfn = o->arg[1];
+		return true;
+	case MSIM_EXP_ZAP:
+	case MSIM_EXP_SYNC:
+	case MSIM_EXP_UNSYNC:
+		*gfn = o->arg[0];
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool untracked(const struct val_state *st, const msim_observation *o)
+{
+	uint64_t gfn;
+
+	if (!obs_gfn(o, &gfn))
+		return false;
+	for (unsigned i = 0; i < st->nuntracked; i++)
+		if (gfn - st->untracked[i].gfn < st->untracked[i].npages)
+			return true;
+	return false;
+}
 
 static void val_observe(void *ctx, const msim_observation *o)
 {
 	struct val_state *st = ctx;
 
-	if (o->kind >= MSIM_EXP_COUNT_ || !st->rep->checked[o->kind])
+	if (o->kind >= MSIM_EXP_COUNT_ || !st->rep->checked[o->kind] ||
+	    untracked(st, o))
 		return;
 	if (st->nobs == VAL_MAX_OBS) {
 		st->overflow++;
@@ -126,8 +164,8 @@ static void val_close_event(struct val_state *st)
 	st->nobs = 0;
 }
 
-/* Pass 1: which expectation kinds does the trace hold? */
-static int val_scan(const char *path, msim_validate_report *rep)
+/* Pass 1: which expectation kinds does the trace hold, what is untracked? */
+static int val_scan(const char *path, struct val_state *st)
 {
 	msim_trace_reader *rd;
 	msim_event ev;
@@ -135,9 +173,20 @@ static int val_scan(const char *path, msim_validate_report *rep)
 
 	if ((r = msim_trace_open(&rd, path)))
 		return r;
-	while (!(r = msim_trace_next(rd, &ev)))
+	while (!(r = msim_trace_next(rd, &ev))) {
 		if (ev.type == MSIM_EV_EXPECT && ev.arg[0] < MSIM_EXP_COUNT_)
-			rep->checked[ev.arg[0]] = true;
+			st->rep->checked[ev.arg[0]] = true;
+		if (ev.type != MSIM_EV_UNTRACKED)
+			continue;
+		if (st->nuntracked == VAL_MAX_UNTRACKED) {
+			r = msim_err(MSIM_ERANGE, "%s:%llu: more than %d untracked ranges",
+				     path, (unsigned long long)ev.line, VAL_MAX_UNTRACKED);
+			break;
+		}
+		st->untracked[st->nuntracked].gfn = ev.arg[0];
+		st->untracked[st->nuntracked].npages = (ev.present & 2) ? ev.arg[1] : 1;
+		st->nuntracked++;
+	}
 	msim_trace_close(rd);
 	return r == MSIM_EEOF ? 0 : r;
 }
@@ -159,12 +208,14 @@ int msim_validate(const char *path, const msim_validate_opts *opts,
 	if (!opts)
 		opts = &def;
 	memset(out, 0, sizeof(*out));
-	if ((r = val_scan(path, out)))
-		return r;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return msim_err(MSIM_ENOMEM, "out of memory");
 	st->rep = out;
+	if ((r = val_scan(path, st))) {
+		free(st);
+		return r;
+	}
 	st->max_div = opts->max_divergences < MSIM_VALIDATE_MAX_DIVERGENCES ?
 		      opts->max_divergences : MSIM_VALIDATE_MAX_DIVERGENCES;
 	if ((r = msim_trace_open(&rd, path)) ||

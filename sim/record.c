@@ -209,6 +209,7 @@ static int load_script(msim_vmm_script *s, const char *path, char *err,
 			continue;
 		}
 		case MSIM_EV_EXPECT: /* outcomes are what we record */
+		case MSIM_EV_UNTRACKED: /* validation metadata */
 		case MSIM_EV_MACHINE:
 		case MSIM_EV_VCPU:
 			if (ev.type == MSIM_EV_VCPU && ev.arg[0] != 0) {

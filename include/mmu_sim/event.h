@@ -50,8 +50,16 @@ typedef enum msim_event_type {
 	MSIM_EV_PKRS = 22,    /* pkrs <value>: WRMSR IA32_PKRS */
 	MSIM_EV_EXPECT = 23,  /* expect <kind> ...: recorded outcome to check */
 	MSIM_EV_MARK = 24,    /* mark <id>: user marker, counted and echoed */
+	MSIM_EV_UNTRACKED = 25, /* untracked <gfn> [npages=1]: not recorded, see below */
 	MSIM_EV_COUNT_
 } msim_event_type;
+
+/*
+ * MSIM_EV_UNTRACKED: KVM activity on these guest frames was not recorded
+ * (e.g. the recorder's own harness page tables, built before the trace
+ * starts). It changes no state; `validate` ignores the model's
+ * observations about shadow pages and roots of those gfns.
+ */
 
 /** Access kinds (MSIM_EV_ACCESS arg 0). */
 typedef enum msim_access_type {

@@ -9,7 +9,8 @@
  * lines of one kind is not significant; arguments absent from an expect
  * line match anything. Only kinds that occur in the trace are checked:
  * for those, an observation with no matching expectation is a divergence
- * too.
+ * too. Observations about gfns declared by `untracked` events (activity
+ * the recording could not see) are ignored.
  *
  * SPDX-License-Identifier: MIT
  */
