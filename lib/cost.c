@@ -53,6 +53,7 @@ static const struct pdesc params[] = {
 	P("tlb.fracture", T_BOOL, tlb.fracture,
 	  "cache pages > 4K as fractured 4K entries (P6.5)"),
 	P("tlb.seed", T_U64, tlb.seed, "seed of random replacement"),
+	P("lat.l1tlb", T_U32, lat_l1tlb, "L1 TLB lookup cycles beyond the L1D latency (0: overlapped)"),
 	P("lat.stlb", T_U32, lat_stlb, "cycles added by an L1 TLB miss that hits the STLB"),
 	P("lat.walk", T_U32, lat_walk, "fixed cycles per page walk besides its memory references"),
 	P("lat.psc", T_U32, lat_psc, "cycles per PSC / nested-PSC lookup"),

@@ -26,6 +26,8 @@ static void common(msim_cost_params *p)
 	p->walk_l1d = true; /* Intel/AMD walkers look up the L1D [E: the PMH
 			     * issues loads through the L1D on Skylake per the
 			     * Intel Opt. Manual description; not re-read] */
+	p->lat_l1tlb = 0;   /* VIPT L1D: the L1 TLB lookup overlaps the cache
+			     * access, so a hit costs the L1D latency only */
 	p->lat_psc = 0;     /* PSC probe overlaps the walk start [E] */
 	p->lat_ntlb = 0;
 	p->lat_ad_write = 20; /* locked RMW of an entry [E: ~ a locked op] */

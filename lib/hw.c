@@ -314,11 +314,12 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		res->pa = h.pa;
 		res->gpa = h.gpa;
 		res->page_size = h.page_size;
+		res->cycles_tlb = hw->cost.lat_l1tlb;
 		if (lvl == 1) {
 			bump(hw, fetch ? C_L1I_HIT : C_L1D_HIT, 1);
 		} else {
 			bump(hw, C_STLB_HIT, 1);
-			res->cycles_tlb = hw->cost.lat_stlb;
+			res->cycles_tlb += hw->cost.lat_stlb;
 		}
 		goto data;
 	}
@@ -326,7 +327,8 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		bump(hw, C_TLB_REWALK, 1);
 	else
 		bump(hw, C_TLB_MISS, 1);
-	res->cycles_tlb = hw->cost.lat_stlb; /* the STLB was probed too */
+	/* both TLB levels were probed */
+	res->cycles_tlb = hw->cost.lat_l1tlb + hw->cost.lat_stlb;
 	rc = do_walk(hw, x, la, access, res);
 	if (rc < 0)
 		return rc;

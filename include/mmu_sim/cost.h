@@ -47,6 +47,8 @@ typedef struct msim_cost_params {
 	double ghz;               /**< core clock, converts cycles to ns */
 	msim_tlb_config tlb;      /**< TLB / PSC / nested-cache organisation */
 	/* translation latencies (cycles) */
+	unsigned lat_l1tlb;       /**< L1 TLB lookup beyond the L1D latency
+				       (0: VIPT L1D overlaps it, all presets) */
 	unsigned lat_stlb;        /**< extra cycles: L1 TLB miss, STLB hit */
 	unsigned lat_walk;        /**< fixed cycles per page walk (PMH start/finish) */
 	unsigned lat_psc;         /**< cycles per PSC / nested-PSC lookup on a walk */
