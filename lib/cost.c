@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,11 +141,17 @@ static int parse_u64(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
-	default: break;
+	{
+		unsigned sh = 0;
+		switch (toupper((unsigned char)*end)) {
+		case 'K': sh = 10; end++; break;
+		case 'M': sh = 20; end++; break;
+		case 'G': sh = 30; end++; break;
+		default: break;
+		}
+		if (sh && v > (~0ULL >> sh))
+			return -1; /* would overflow */
+		v <<= sh;
 	}
 	if (*end)
 		return -1;
@@ -175,7 +182,7 @@ int msim_cost_set(msim_cost_params *p, const char *key, const char *value)
 	case T_DBL: {
 		char *end;
 		double v = strtod(value, &end);
-		if (end == value || *end || !(v > 0))
+		if (end == value || *end || !(v > 0) || !isfinite(v))
 			return msim_err(MSIM_EINVAL, "%s: bad number '%s'", key,
 					value);
 		*(double *)(base + d->off) = v;

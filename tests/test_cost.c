@@ -126,6 +126,12 @@ Test(cost, config_errors_name_file_and_line)
 		     MSIM_EPARSE);
 	cr_assert_eq(msim_cost_load_string(&p, "base = nosuch\n", "w"),
 		     MSIM_EPARSE);
+	cr_assert_eq(msim_cost_load_string(&p, "cache.llc.size = 0x40000000000000K\n",
+					   "o"), MSIM_EPARSE, "suffix overflow");
+	cr_assert_eq(msim_cost_load_string(&p, "cpu.ghz = inf\n", "i"),
+		     MSIM_EPARSE);
+	cr_assert_eq(msim_cost_load_string(&p, "virt.vmexit = 4294967296\n", "u"),
+		     MSIM_EPARSE, "above 32 bits");
 	/* a geometry that validates badly is rejected after parsing */
 	cr_assert_eq(msim_cost_load_string(&p, "cache.l2.size = 1000\n", "v"),
 		     MSIM_EINVAL);
