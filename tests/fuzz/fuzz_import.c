@@ -5,7 +5,9 @@
  * identity), under both option sets.
  * SPDX-License-Identifier: MIT
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "fuzz_trace.h"
 #include "mmu_sim/import.h"
 
