@@ -374,7 +374,31 @@ static int check_level(const char *name, const msim_cache_level *c,
 				"cost: cache.%s: size %llu not a multiple of line*ways",
 				name, (unsigned long long)c->size);
 	sets = c->size / ((uint64_t)line * c->ways);
-	(void)sets;
+	if (c->size > (64ULL << 30) || c->ways > 1024 || !sets)
+		return msim_err(MSIM_ERANGE,
+				"cost: cache.%s: at most 64 GiB and 1024 ways", name);
+	return 0;
+}
+
+/* TLB arrays must build (msim_tlb_create's rules), checked at load time. */
+static int check_geom(const char *name, const msim_tlb_geom *g)
+{
+	unsigned sets;
+
+	if (!g->entries)
+		return 0;
+	if (!g->ways || g->entries % g->ways || g->entries > (1u << 24))
+		return msim_err(MSIM_EINVAL, "cost: %s: %u entries / %u ways",
+				name, g->entries, g->ways);
+	sets = g->entries / g->ways;
+	if (sets & (sets - 1))
+		return msim_err(MSIM_EINVAL,
+				"cost: %s: set count %u is not a power of two",
+				name, sets);
+	if (g->repl == MSIM_REPL_PLRU && (g->ways & (g->ways - 1) || g->ways > 64))
+		return msim_err(MSIM_EINVAL,
+				"cost: %s: tree-PLRU needs 1..64 ways, a power of two",
+				name);
 	return 0;
 }
 
@@ -390,6 +414,30 @@ int msim_cost_validate(const msim_cost_params *p)
 	    (rc = check_level("l2", &p->l2, p->line)) ||
 	    (rc = check_level("llc", &p->llc, p->line)))
 		return rc;
+	{
+		static const char *const ps[3] = { "4k", "2m", "1g" };
+		char n[32];
+		for (int i = 0; i < 3; i++) {
+			snprintf(n, sizeof(n), "tlb.l1d.%s", ps[i]);
+			if ((rc = check_geom(n, &p->tlb.l1d[i])))
+				return rc;
+			snprintf(n, sizeof(n), "tlb.l1i.%s", ps[i]);
+			if ((rc = check_geom(n, &p->tlb.l1i[i])))
+				return rc;
+		}
+		if ((rc = check_geom("tlb.stlb", &p->tlb.stlb)) ||
+		    (rc = check_geom("tlb.stlb.1g", &p->tlb.stlb_1g)) ||
+		    (rc = check_geom("tlb.ntlb", &p->tlb.ntlb)))
+			return rc;
+		for (int l = 2; l <= 5; l++) {
+			snprintf(n, sizeof(n), "tlb.psc (level %d)", l);
+			if ((rc = check_geom(n, &p->tlb.psc[l])))
+				return rc;
+			snprintf(n, sizeof(n), "tlb.npsc.l%d", l);
+			if ((rc = check_geom(n, &p->tlb.npsc[l])))
+				return rc;
+		}
+	}
 	if (p->nested && p->host_page != 4096 && p->host_page != (2ULL << 20) &&
 	    p->host_page != (1ULL << 30))
 		return msim_err(MSIM_EINVAL,

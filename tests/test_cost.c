@@ -132,6 +132,11 @@ Test(cost, config_errors_name_file_and_line)
 		     MSIM_EPARSE);
 	cr_assert_eq(msim_cost_load_string(&p, "virt.vmexit = 4294967296\n", "u"),
 		     MSIM_EPARSE, "above 32 bits");
+	/* TLB geometry is checked when the file is loaded */
+	cr_assert_eq(msim_cost_preset("skylake-sp", &p), 0);
+	cr_assert_eq(msim_cost_load_string(&p, "tlb.stlb.repl = plru\n", "g"),
+		     MSIM_EINVAL, "12-way PLRU");
+	cr_assert(strstr(msim_last_error(), "tlb.stlb"), "%s", msim_last_error());
 	/* a geometry that validates badly is rejected after parsing */
 	cr_assert_eq(msim_cost_load_string(&p, "cache.l2.size = 1000\n", "v"),
 		     MSIM_EINVAL);
