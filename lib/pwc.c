@@ -77,7 +77,7 @@ void msim_psc_fill(msim_tlb *t, const msim_tlb_ctx *ctx, msim_paging_mode mode,
 		if (ok ? l <= res->leaf_level : !(we->value & MSIM_PTE_A))
 			continue; /* P6.3: leaves never, and A=1 required */
 		key = msim_tkey(la, psc_shift(mode, l));
-		e = msim_tarr_slot(&t->psc[l], key, &tag, false);
+		e = msim_tarr_slot(&t->psc[l], key, &tag);
 		e->key = key;
 		e->ep = tag.ep;
 		e->pcid = tag.pcid;
@@ -187,7 +187,7 @@ static void fill_run(msim_tlb *t, const struct msim_ttag *tag,
 			if (l >= 2 && l <= 5 && t->npsc[l].e) {
 				uint64_t key = msim_tkey(gpa, 12 + 9 * (l - 1));
 				struct msim_tlbe *s =
-					msim_tarr_slot(&t->npsc[l], key, tag, false);
+					msim_tarr_slot(&t->npsc[l], key, tag);
 				set_entry(s, key, tag, refs[i + 1].addr & ~0xfffULL,
 					  &acc);
 			}
@@ -201,7 +201,7 @@ static void fill_run(msim_tlb *t, const struct msim_ttag *tag,
 				acc.ept &= (uint8_t)~2u;
 			if (n->kind == MSIM_NESTED_NPT && !(v & MSIM_PTE_D))
 				acc.npt_rw = 0;
-			struct msim_tlbe *s = msim_tarr_slot(&t->ntlb, key, tag, false);
+			struct msim_tlbe *s = msim_tarr_slot(&t->ntlb, key, tag);
 			set_entry(s, key, tag, v & MSIM_GENMASK(51, shift), &acc);
 		}
 	}

@@ -92,13 +92,12 @@ static unsigned plru_victim(const struct msim_tarr *a, unsigned set)
 }
 
 struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
-				 const struct msim_ttag *t, bool global)
+				 const struct msim_ttag *t)
 {
 	unsigned set = msim_tarr_set(a, key);
 	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
 	unsigned victim = a->ways;
 
-	(void)global;
 	/* same translation already cached: replace it, never duplicate */
 	for (unsigned w = 0; w < a->ways; w++)
 		if (row[w].key == key && row[w].ep == t->ep &&
@@ -266,7 +265,7 @@ static void copy_entry(struct msim_tarr *a, const struct msim_tlbe *src,
 
 	if (!a->e)
 		return;
-	d = msim_tarr_slot(a, src->key, tag, src->global);
+	d = msim_tarr_slot(a, src->key, tag);
 	stamp = d->stamp;
 	*d = *src;
 	d->stamp = stamp;

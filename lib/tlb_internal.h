@@ -77,7 +77,7 @@ void msim_tarr_free(struct msim_tarr *a);
 void msim_tarr_touch(struct msim_tarr *a, unsigned set, unsigned way);
 /* Entry to overwrite for `key` under `tag`: same-tag entry, invalid way or victim. */
 struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
-				 const struct msim_ttag *tag, bool global);
+				 const struct msim_ttag *tag);
 unsigned msim_tarr_count(const struct msim_tarr *a);
 
 /* Find key under tag; touches on hit. Hot path: inline. */
