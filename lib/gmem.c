@@ -80,7 +80,7 @@ int msim_gmem_create(msim_gmem **out, const msim_gmem_opts *opts)
 		m->slots[i].pfn = GM_EMPTY;
 	m->max_pages = opts->max_bytes >> 12;
 	for (unsigned i = 0; i < GM_CACHE; i++)
-		m->cache[i].pfn = GM_EMPTY;
+		m->cache_pfn[i] = GM_EMPTY;
 	*out = m;
 	return 0;
 }
@@ -105,27 +105,22 @@ void msim_gmem_clear(msim_gmem *m)
 	}
 	m->used = 0;
 	for (unsigned i = 0; i < GM_CACHE; i++)
-		m->cache[i].pfn = GM_EMPTY;
+		m->cache_pfn[i] = GM_EMPTY;
 }
 
 static inline uint8_t *gm_lookup(msim_gmem *m, uint64_t pfn)
 {
-	struct msim_gmem_slot *c = &m->cache[msim_gmem_cache_idx(pfn)];
+	unsigned c = msim_gmem_cache_idx(pfn);
 	uint8_t *p;
 
-	if (msim_likely(c->pfn == pfn))
-		return c->page;
+	if (msim_likely(m->cache_pfn[c] == pfn))
+		return m->cache_page[c];
 	p = gm_find(m, pfn);
 	if (p) { /* never cache absence: a later write would not be seen */
-		c->pfn = pfn;
-		c->page = p;
+		m->cache_pfn[c] = pfn;
+		m->cache_page[c] = p;
 	}
 	return p;
-}
-
-const uint8_t *msim_gmem_page_miss(const msim_gmem *m, uint64_t pfn)
-{
-	return gm_lookup((msim_gmem *)(uintptr_t)m, pfn);
 }
 
 /* Reads go through the cache too; it is not part of the memory's value. */

@@ -25,40 +25,43 @@ struct msim_gmem {
 	uint64_t cap;   /* power of two */
 	uint64_t used;
 	uint64_t max_pages;
-	/* never caches absence, so a hit always has a page */
-	struct msim_gmem_slot cache[MSIM_GMEM_CACHE];
+	/*
+	 * Frame cache as two arrays: a walk's entry reads form one dependent
+	 * chain, and a scaled-index load of the page pointer is one step
+	 * shorter than index*16 + base. Never caches absence, so a hit
+	 * always has a page.
+	 */
+	uint64_t cache_pfn[MSIM_GMEM_CACHE];
+	uint8_t *cache_page[MSIM_GMEM_CACHE];
 };
 
 /*
- * Cache slot of a frame. Folding bits 15:8 into the index keeps frames
- * 1 MiB apart (a root at 1 MiB, its tables at 2 MiB: a common layout)
- * from evicting each other on every walk.
+ * Cache slot of the frame holding `pa`. Folding bits 15:8 of the frame
+ * number into the index keeps frames 1 MiB apart (a root at 1 MiB, its
+ * tables at 2 MiB: a common layout) from evicting each other on every
+ * walk; both shifts start from `pa` so they run in parallel.
  */
-static inline unsigned msim_gmem_cache_idx(uint64_t pfn)
+static inline unsigned msim_gmem_cache_idx_pa(uint64_t pa)
 {
-	return (unsigned)((pfn ^ (pfn >> 8)) & (MSIM_GMEM_CACHE - 1));
+	return (unsigned)(((pa >> 12) ^ (pa >> 20)) & (MSIM_GMEM_CACHE - 1));
 }
 
-/* Cache miss: hash lookup, fills the cache; NULL if never written. */
-const uint8_t *msim_gmem_page_miss(const msim_gmem *m, uint64_t pfn);
+static inline unsigned msim_gmem_cache_idx(uint64_t pfn)
+{
+	return msim_gmem_cache_idx_pa(pfn << 12);
+}
 
-/* msim_gmem_read64() with the cache hit inline. */
+/* msim_gmem_read64() with the cache hit inline (a miss takes the call). */
 static inline uint64_t msim_gmem_read64_inl(const msim_gmem *m, uint64_t pa)
 {
-	const struct msim_gmem_slot *c =
-		&m->cache[msim_gmem_cache_idx(pa >> 12)];
-	const uint8_t *p;
+	unsigned c = msim_gmem_cache_idx_pa(pa);
 	uint64_t v;
 
-	if (msim_likely(c->pfn == pa >> 12)) {
-		p = c->page;
-	} else {
-		p = msim_gmem_page_miss(m, pa >> 12);
-		if (!p)
-			return 0;
+	if (msim_likely(m->cache_pfn[c] == pa >> 12)) {
+		memcpy(&v, m->cache_page[c] + (pa & 0xff8), 8);
+		return v;
 	}
-	memcpy(&v, p + (pa & 0xff8), 8);
-	return v;
+	return msim_gmem_read64(m, pa);
 }
 
 #endif
