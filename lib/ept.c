@@ -51,25 +51,21 @@ bool msim_nested_rights_ok(const msim_rights *r, unsigned acc, bool mbec)
 	return true;
 }
 
-/* P7.6: misconfiguration of a present EPT entry at `level`. */
+/*
+ * P7.6: misconfiguration of a present EPT entry at `level` (the per-level
+ * reserved bits come from c->mcfg, built in msim_nctx_init).
+ */
 static inline bool ept_misconfig(const struct msim_nctx *c, uint64_t e,
 				 unsigned level, bool *leaf)
 {
-	const msim_cpu_features *cpu = c->cpu;
+	const unsigned ps = (unsigned)(e >> 7) & 1;
 
-	*leaf = level == 1 || ((level == 2 || level == 3) && (e & MSIM_EPT_PS));
-	if (((c->bad_xwr >> (e & 7)) & 1) || (e & c->rsvd_hi))
-		return true;
-	if (level >= 4)
-		return (e & MSIM_GENMASK(7, 3)) != 0;
-	if (!*leaf)
-		return (e & MSIM_GENMASK(6, 3)) != 0;
-	if (level == 3 && (!cpu->ept_1g || (e & MSIM_GENMASK(29, 12))))
-		return true;
-	if (level == 2 && (!cpu->ept_2m || (e & MSIM_GENMASK(20, 12))))
+	/* PS at levels 5/4 is in mcfg there: `leaf` then never matters */
+	*leaf = level == 1 || ps;
+	if (((c->bad_xwr >> (e & 7)) & 1) || (e & c->mcfg[2 * level + ps]))
 		return true;
 	/* leaf memory types 2, 3 and 7 are reserved */
-	return (0x8cu >> ((e >> 3) & 7)) & 1;
+	return *leaf && ((0x8cu >> ((e >> 3) & 7)) & 1);
 }
 
 /* EPT violation with the exit qualification of P7.12/P7.13. */
@@ -128,6 +124,7 @@ static int ept_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = c->root, e, ps;
 	unsigned perm = 0xf, level = c->levels, top;
 	msim_walk_start st;
+	unsigned nref;
 	bool leaf;
 
 	if (!c->reference && n->hooks.npsc_lookup &&
@@ -139,20 +136,27 @@ static int ept_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 			perm = st.rights.ept;
 	}
 	top = level;
+	nref = res->nrefs;
 	for (;;) {
 		unsigned bits;
 
 		ea[level] = table + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
 		e = msim_gmem_read64_inl(n->mem, ea[level]);
-		msim_walk_ref_add(res, ea[level], level, MSIM_REF_READ, 1, 8);
-		bits = (unsigned)(e & 7) | ((e & MSIM_EPT_XU) ? 8u : 0u);
+		msim_walk_ref_put(res, nref++, ea[level], level, MSIM_REF_READ,
+				  1, 8);
+		/* EPT bit 10 (XU) is rights bit 3 */
+		bits = (unsigned)(e & 7) | ((unsigned)(e >> 7) & 8u);
 		/* P7.5/P7.7: not present -> violation, before misconfig */
-		if (!(e & 7) && !(n->mbec && (e & MSIM_EPT_XU))) {
+		if (!(e & c->present)) {
+			res->nreads += nref - res->nrefs;
+			res->nrefs = nref;
 			ept_violation(n, cpu, gpa, acc, gla, la_rights,
 				      perm & bits, want_r, want_w, level, res);
 			return 1;
 		}
 		if (ept_misconfig(c, e, level, &leaf)) {
+			res->nreads += nref - res->nrefs;
+			res->nrefs = nref;
 			memset(&res->fault, 0, sizeof(res->fault));
 			res->fault.kind = MSIM_FAULT_EPT_MISCONFIG;
 			res->fault.gpa = gpa;
@@ -166,6 +170,8 @@ static int ept_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		table = e & amask;
 		level--;
 	}
+	res->nreads += nref - res->nrefs;
+	res->nrefs = nref;
 	{
 		/* P7.8: R/W/X; with MBEC X for supervisor LAs, XU for user LAs */
 		unsigned x = n->mbec && user_la ? 8u : 4u;
@@ -267,9 +273,23 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 		c->root = n->eptp & c->amask;
 		c->rsvd_hi = m < 52 ? MSIM_GENMASK(51, m) : 0;
 		c->ad = n->eptp & MSIM_EPTP_AD;
+		c->mbec = n->mbec;
+		c->present = 7 | (n->mbec ? MSIM_EPT_XU : 0);
 		/* P7.6: -w- and -wx always, --x without the capability */
 		c->bad_xwr = (uint8_t)((1u << 2) | (1u << 6) |
 				       (cpu->ept_exec_only ? 0 : 1u << 4));
+		/* P7.6: bits 7:3 of PML5Es/PML4Es, 6:3 of other non-leaf
+		 * entries; 1-GB/2-MB pages only with the capability and with
+		 * address bits 29:12 / 20:12 clear; the PTE has no such bits */
+		c->mcfg[2 * 5] = c->mcfg[2 * 5 + 1] = c->mcfg[2 * 4] =
+			c->mcfg[2 * 4 + 1] = c->rsvd_hi | MSIM_GENMASK(7, 3);
+		c->mcfg[2 * 3] = c->mcfg[2 * 2] = c->rsvd_hi | MSIM_GENMASK(6, 3);
+		c->mcfg[2 * 3 + 1] = cpu->ept_1g ? c->rsvd_hi | MSIM_GENMASK(29, 12)
+						 : ~0ULL;
+		c->mcfg[2 * 2 + 1] = cpu->ept_2m ? c->rsvd_hi | MSIM_GENMASK(20, 12)
+						 : ~0ULL;
+		c->mcfg[2 * 1] = c->mcfg[2 * 1 + 1] = c->rsvd_hi;
+		c->mcfg[0] = c->mcfg[1] = 0; /* level 0 unused */
 		return 0;
 	}
 	if (n->kind != MSIM_NESTED_NPT)

@@ -109,12 +109,12 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	xw_init_t(w, cpu, regs, mem, dim);
 }
 
-/* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3). */
-static void xw_entry_fault(const struct msim_xw *w, msim_walk_result *res,
-			   uint64_t la, unsigned acc, bool rsvd,
-			   unsigned level)
+/* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3).
+ * Takes no msim_xw: the walk's own copy must not escape (see xw_walk_t). */
+static void xw_entry_fault(const msim_paging_regs *r, uint8_t dim,
+			   msim_walk_result *res, uint64_t la, unsigned acc,
+			   bool rsvd, unsigned level)
 {
-	const msim_paging_regs *r = w->regs;
 	uint32_t ec = rsvd ? (MSIM_PFEC_P | MSIM_PFEC_RSVD) : 0;
 
 	if (acc & MSIM_WACC_WRITE)
@@ -133,7 +133,7 @@ static void xw_entry_fault(const struct msim_xw *w, msim_walk_result *res,
 	res->fault.pf_ec = ec;
 	res->fault.cr2 = la;
 	res->fault.level = (uint8_t)level;
-	res->fault.dim = w->dim;
+	res->fault.dim = dim;
 }
 
 /* Index shift of `level` in `mode` (P1.10). */
@@ -202,47 +202,68 @@ struct xw_lvl {
 };
 
 /* Set A (and D on the leaf) in one entry, checking nested write rights
- * for guest entries of a 2D walk. Returns 0, 1 (nested fault) or <0. */
-static int xw_update_ad(const struct msim_xw *w, const struct xw_lvl *l,
+ * for guest entries of a 2D walk. Returns 0, 1 (nested fault) or <0.
+ * Scalars only, so neither the walk's msim_xw nor its per-level array
+ * escapes (escaped, every byte store into res would force reloads). */
+struct xw_ad {
+	msim_gmem *mem;
+	const msim_nested *nested;
+	const struct msim_nctx *nctx;
+	unsigned esz;
+	uint8_t dim;
+};
+
+static int xw_update_ad(const struct xw_ad *c, struct xw_lvl l,
 			unsigned level, uint64_t bits, uint64_t la,
 			const msim_rights *la_rights, msim_walk_result *res)
 {
-	unsigned esz = w->mode == MSIM_PAGING_32 ? 4 : 8;
-	msim_gmem *mem = w->mem;
-	uint64_t a = l->ea;
+	msim_gmem *mem = c->mem;
+	uint64_t a = l.ea;
 	int rc;
 
-	if (w->nested && w->nested->guest_by_hpa) {
-		mem = w->nested->mem;
-		a = l->hpa;
+	if (c->nested && c->nested->guest_by_hpa) {
+		mem = c->nested->mem;
+		a = l.hpa;
 	}
 	/* flags already set in the entry as read: no locked RMW (P5.6) */
-	if ((l->val & bits) == bits)
+	if ((l.val & bits) == bits)
 		return 0;
-	if (w->nested) {
+	if (c->nested) {
 		/* guest A/D updates are nested writes (P7.8, P8.6) */
 		msim_rights nr = { 0 };
 
-		nr.nested = l->n_kind;
-		nr.ept = l->n_ept;
-		rc = msim_nested_ad_check(w->nctx, l->ea, la, &nr, la_rights,
+		nr.nested = l.n_kind;
+		nr.ept = l.n_ept;
+		rc = msim_nested_ad_check(c->nctx, l.ea, la, &nr, la_rights,
 					  res);
 		if (rc)
 			return rc;
 	}
-	rc = xw_set_bits(mem, a, esz, bits);
+	rc = xw_set_bits(mem, a, c->esz, bits);
 	if (rc > 0)
-		msim_walk_ref_add(res, l->hpa, level, MSIM_REF_AD_WRITE, w->dim,
-				  esz);
+		msim_walk_ref_add(res, l.hpa, level, MSIM_REF_AD_WRITE, c->dim,
+				  c->esz);
 	return rc < 0 ? rc : 0;
 }
 
-static int xw_final_nested(const struct msim_xw *w, uint64_t gpa,
+/* A/D update of entry `l` of walk `w` (cold path: copies, no escape). */
+static inline int xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l,
+				  unsigned level, uint64_t bits, uint64_t la,
+				  const msim_rights *la_rights,
+				  msim_walk_result *res)
+{
+	const struct xw_ad c = { w->mem, w->nested, w->nctx,
+				 w->mode == MSIM_PAGING_32 ? 4u : 8u, w->dim };
+
+	return xw_update_ad(&c, l, level, bits, la, la_rights, res);
+}
+
+static int xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa,
 			   uint64_t la, unsigned acc, msim_walk_result *res,
 			   struct msim_xw_out *out)
 {
 	struct msim_nx nx;
-	int rc = msim_nested_xlate(w->nctx, gpa, acc & ~(unsigned)MSIM_WACC_GPT,
+	int rc = msim_nested_xlate(nctx, gpa, acc & ~(unsigned)MSIM_WACC_GPT,
 				   la, out->rights, res, &nx);
 
 	if (rc)
@@ -360,13 +381,13 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 			res->entries[level].value = e;
 		}
 		if (!(e & MSIM_PTE_P)) {
-			xw_entry_fault(w, res, la, acc, false, level);
+			xw_entry_fault(w->regs, w->dim, res, la, acc, false, level);
 			return 1;
 		}
 		if (is_pae && level == 3) {
 			/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
 			if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
-				xw_entry_fault(w, res, la, acc, true, level);
+				xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
 				return 1;
 			}
 			/* P3.2: a PAE PDPTE contributes no rights */
@@ -374,7 +395,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		} else {
 			rsvd = xw_rsvd(w, m32, level, e, &leaf);
 			if (e & rsvd) {
-				xw_entry_fault(w, res, la, acc, true, level);
+				xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
 				return 1;
 			}
 			acc_and &= e;
@@ -398,8 +419,8 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				/* P5.4 knob: QEMU-style A as you go */
 				if (lm_plain)
 					l->hpa = l->ea;
-				rc = xw_update_ad(w, l, level, MSIM_PTE_A, la,
-						  NULL, res);
+				rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
+						     la, NULL, res);
 				if (rc)
 					return rc;
 			}
@@ -423,8 +444,9 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		pa = e & w->addr_mask & ~(ps - 1);
 	}
 	pa |= la & (ps - 1);
-	out->pat = (uint8_t)(((level == 1 ? (e >> 7) : (e >> 12)) & 1) << 2 |
-			     ((e >> 4) & 1) << 1 | ((e >> 3) & 1));
+	/* PAT index = PAT:PCD:PWT; PAT is bit 7 of a PTE, bit 12 above */
+	out->pat = (unsigned)(((e >> 3) & 3) |
+			      (((e >> (level == 1 ? 7 : 12)) & 1) << 2));
 	memset(r, 0, sizeof(*r));
 	r->rw = (uint8_t)((acc_and >> 1) & 1);
 	r->us = (uint8_t)((acc_and >> 2) & 1);
@@ -459,7 +481,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 
 	/* P8.4 (4): final gpa through the second level, before or after A/D */
 	if (nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
-		rc = xw_final_nested(w, pa, la, acc, res, out);
+		rc = xw_final_nested(w->nctx, pa, la, acc, res, out);
 		if (rc)
 			return rc;
 	}
@@ -481,7 +503,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				bits |= MSIM_PTE_D;
 			if ((lv[k].val & bits) == bits)
 				continue; /* already set: no locked RMW */
-			rc = xw_update_ad(w, &lv[k], k, bits, la, r, res);
+			rc = xw_update_ad_of(w, lv[k], k, bits, la, r, res);
 			if (rc)
 				return rc;
 		}
@@ -489,7 +511,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	if (!w->no_ad && (acc & MSIM_WACC_WRITE))
 		r->dirty = 1;
 	if (nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
-		rc = xw_final_nested(w, pa, la, acc, res, out);
+		rc = xw_final_nested(w->nctx, pa, la, acc, res, out);
 		if (rc)
 			return rc;
 	}
@@ -504,38 +526,36 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 	return xw_run_t(w, la, acc, res, out, false);
 }
 
-int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
-	      const msim_paging_regs *regs, const msim_walk_opts *opts,
-	      uint64_t la, unsigned access, msim_walk_result *res)
+/*
+ * One walk from the API's point of view: result reset, configuration, P1.4
+ * truncation / P1.7 canonical check, the walk, copy-out. `lm_plain` as in
+ * xw_run_t: in that instance the msim_xw lives in registers (its address
+ * never escapes), so only the fields a long-mode walk reads are computed.
+ */
+static inline MSIM_ALWAYS_INLINE int
+xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
+	  const msim_paging_regs *regs, const msim_walk_opts *opts,
+	  uint64_t la, unsigned access, msim_walk_result *res,
+	  const bool lm_plain)
 {
-	static const msim_walk_opts defopts = MSIM_WALK_OPTS_INIT;
 	struct msim_xw w;
 	struct msim_xw_out out;
 	struct msim_nctx nc;
 	int rc;
 
-	if (msim_unlikely(!mem || !cpu || !regs || !res))
-		return msim_err(MSIM_EINVAL, "msim_walk: NULL argument");
-	if (msim_unlikely(cpu->maxphyaddr < 32 || cpu->maxphyaddr > 52))
-		return msim_err(MSIM_EINVAL, "msim_walk: maxphyaddr %u not in 32..52",
-				cpu->maxphyaddr);
-	if (!opts)
-		opts = &defopts;
-	if (opts->nested && !opts->nested->mem)
-		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
 	msim_walk_result_reset(res);
 	xw_init_t(&w, cpu, regs, mem, 0);
 	out.rights = &res->rights;
 	res->mode = w.mode;
-	w.nested = opts->nested;
+	w.nested = lm_plain ? NULL : opts->nested;
 	w.ad_policy = opts->ad_policy;
 	w.ad_order = opts->ad_order;
 	w.no_ad = opts->no_ad;
 	w.reference = opts->reference;
 	w.start = opts->start;
-	w.pdpte_on_demand = opts->nested && opts->nested->kind == MSIM_NESTED_NPT;
-	if (opts->nested) {
-		rc = msim_nctx_init(&nc, opts->nested, cpu, opts->reference);
+	w.pdpte_on_demand = w.nested && w.nested->kind == MSIM_NESTED_NPT;
+	if (w.nested) {
+		rc = msim_nctx_init(&nc, w.nested, cpu, opts->reference);
 		if (rc)
 			return rc;
 		w.nctx = &nc;
@@ -549,7 +569,7 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 		res->fault.kind = MSIM_FAULT_GP;
 		return 0;
 	}
-	if (w.mode == MSIM_PAGING_NONE) {
+	if (!lm_plain && w.mode == MSIM_PAGING_NONE) {
 		/* P1.5: LA = (guest-)physical address, full rights */
 		out.rights->rw = out.rights->us = 1;
 		out.pat = out.leaf_level = out.start_level = 0;
@@ -557,12 +577,15 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 		out.gpa = out.pa = la;
 		out.page_size = 4096;
 		if (w.nested) {
-			rc = xw_final_nested(&w, la, la, access, res, &out);
+			rc = xw_final_nested(w.nctx, la, la, access, res, &out);
 			if (rc)
 				return rc < 0 ? rc : 0;
 		}
 	} else {
-		rc = msim_xw_run(&w, la, access, res, &out);
+		if (lm_plain)
+			rc = xw_run_t(&w, la, access, res, &out, true);
+		else
+			rc = msim_xw_run(&w, la, access, res, &out);
 		if (rc)
 			return rc < 0 ? rc : 0;
 	}
@@ -575,4 +598,26 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	res->pat = (uint8_t)out.pat;
 	res->leaf_gpa = out.leaf_addr;
 	return 0;
+}
+
+int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
+	      const msim_paging_regs *regs, const msim_walk_opts *opts,
+	      uint64_t la, unsigned access, msim_walk_result *res)
+{
+	static const msim_walk_opts defopts = MSIM_WALK_OPTS_INIT;
+	msim_paging_mode mode;
+
+	if (msim_unlikely(!mem || !cpu || !regs || !res))
+		return msim_err(MSIM_EINVAL, "msim_walk: NULL argument");
+	if (msim_unlikely(cpu->maxphyaddr < 32 || cpu->maxphyaddr > 52))
+		return msim_err(MSIM_EINVAL, "msim_walk: maxphyaddr %u not in 32..52",
+				cpu->maxphyaddr);
+	if (!opts)
+		opts = &defopts;
+	if (opts->nested && !opts->nested->mem)
+		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
+	mode = msim_xw_mode_of(regs);
+	if ((mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5) && !opts->nested)
+		return xw_walk_t(mem, cpu, regs, opts, la, access, res, true);
+	return xw_walk_t(mem, cpu, regs, opts, la, access, res, false);
 }

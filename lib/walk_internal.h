@@ -72,7 +72,7 @@ static inline bool msim_pk_denies(uint32_t keys, unsigned pk, bool write,
 	return ad || (write && wd && wd_applies);
 }
 
-static inline uint32_t msim_rights_eval(const msim_rights *r,
+static inline MSIM_ALWAYS_INLINE uint32_t msim_rights_eval(const msim_rights *r,
 					const msim_paging_regs *regs,
 					unsigned acc)
 {
@@ -154,6 +154,22 @@ static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
 	res->nrefs++;
 }
 
+/*
+ * Store ref number `n` (counters kept by the caller): a walk loop that
+ * keeps nrefs/nreads in registers and writes them back once avoids a
+ * reload after every byte store into the result.
+ */
+static inline void msim_walk_ref_put(msim_walk_result *res, unsigned n,
+				     uint64_t addr, unsigned level,
+				     unsigned kind, unsigned dim, unsigned size)
+{
+	if (n < MSIM_WALK_MAX_REFS)
+		res->refs[n] = (msim_walk_ref){
+			.addr = addr, .level = (uint8_t)level,
+			.kind = (uint8_t)kind, .dim = (uint8_t)dim,
+			.size = (uint8_t)size };
+}
+
 /* Reset the parts of a result a walk relies on (not the arrays). */
 static inline void msim_walk_result_reset(msim_walk_result *res)
 {
@@ -208,7 +224,13 @@ struct msim_nctx {
 	/* EPT */
 	unsigned levels;
 	uint64_t root, amask, rsvd_hi;
+	/* P7.6 bits of a present entry at `level` with bit 7 (PS) `ps` that
+	 * make it a misconfiguration, at [2 * level + ps]; ~0 where a large
+	 * page is not supported (any present entry qualifies) */
+	uint64_t mcfg[2 * MSIM_WALK_MAX_LEVELS];
+	uint64_t present;  /* R|W|X, | XU with MBEC (P7.5) */
 	bool ad;
+	bool mbec;
 	uint8_t bad_xwr;  /* bit i: R/W/X value i is a misconfiguration */
 	/* NPT: host paging state and its x86-format walk configuration */
 	msim_paging_regs hregs;
