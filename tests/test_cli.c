@@ -153,6 +153,7 @@ Test(cli, replay_is_byte_identical_and_output_atomic)
 		 tmpdir);
 	cr_assert_eq(run(args, &o1, &e1), 0, "%s", e1);
 	cr_assert_eq(count_files(), 1);
+	free(o1), free(e1);
 	cr_assert_eq(run("replay traces/walk-demo.trace --format json", &o1, &e1), 0);
 	cr_assert_eq(run("replay traces/walk-demo.trace --format json", &o2, &e2), 0);
 	cr_assert_str_eq(o1, o2);
