@@ -110,6 +110,7 @@ void msim_machine_free(msim_machine *m)
 	for (unsigned i = 0; m->vcpus && i < m->nr_vcpus; i++)
 		msim_hw_free(m->vcpus[i].hw);
 	msim_kvm_free(m->kvm);
+	msim_gmem_free(m->host_mem);
 	free(m->vcpus);
 	msim_gmem_free(m->mem);
 	msim_stats_free(m->stats);

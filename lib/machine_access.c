@@ -22,6 +22,11 @@
 #include "internal.h"
 #include "machine_internal.h"
 
+/* Identity-EPT tables (bare metal, "-2d" presets) live high in host memory. */
+#define HOST_EPT_BASE 0x300000000000ULL
+#define EPT_RWX 0x7ULL
+#define EPT_MT_WB (6ULL << 3)
+
 /* ------------------------------------------------------------ KVM callbacks */
 
 static void env_tlb(void *ctx, unsigned vcpu, const msim_kvm_tlb_req *r)
@@ -68,9 +73,12 @@ int msim_machine_hw_setup(struct msim_machine *m)
 	m->cost.tlb.seed = m->opts.seed;
 	ho.cost = &m->cost;
 	ho.stats = m->stats;
-	for (unsigned i = 0; i < m->nr_vcpus; i++)
+	for (unsigned i = 0; i < m->nr_vcpus; i++) {
+		/* one socket: every vCPU's LLC is the first one's */
+		ho.share_llc = i ? m->vcpus[0].hw : NULL;
 		if ((r = msim_hw_create(&m->vcpus[i].hw, &ho)))
 			return r;
+	}
 
 	if (m->opts.kvm && *m->opts.kvm) {
 		msim_kvm_env env = { m, env_tlb, env_observe };
@@ -83,6 +91,18 @@ int msim_machine_hw_setup(struct msim_machine *m)
 		for (unsigned i = 0; i < m->nr_vcpus; i++)
 			m->vcpus[i].kvm = msim_kvm_vcpu_get(m->kvm, i);
 		m->tdp = m->kvm_opts.mmu != MSIM_KVM_MMU_SHADOW;
+	} else if (m->cost.nested) {
+		/*
+		 * A "-2d" preset without a KVM model: the guest runs under a
+		 * hypervisor whose EPT maps guest memory 1:1 with host pages of
+		 * cost.host_page bytes; walks are 2D over that identity map.
+		 */
+		msim_gmem_opts go = MSIM_GMEM_OPTS_INIT;
+
+		go.max_bytes = m->opts.mem_limit;
+		if ((r = msim_gmem_create(&m->host_mem, &go)))
+			return r;
+		m->ept_next = HOST_EPT_BASE + 0x1000;
 	}
 	m->c_cycles_kvm_access = msim_stats_register(m->stats, "kvm.access_exits",
 						     "accesses that took a shadow #PF / EPT violation exit");
@@ -107,6 +127,65 @@ void msim_machine_arch_inval(struct msim_machine *m, struct msim_vcpu *v,
 
 	msim_machine_vcpu_tag(m, v, &tag);
 	msim_hw_invalidate(v->hw, &tag, op, NULL);
+}
+
+/* ------------------------------------------------------------ identity EPT */
+
+/*
+ * Map the host page holding `gpa` 1:1 (4K, or 2M/1G leaves when the preset
+ * says the host backs guest memory with large pages).
+ */
+static int ept_map(struct msim_machine *m, uint64_t gpa)
+{
+	unsigned leaf = m->cost.host_page >= (1ULL << 30) ? 3 :
+			m->cost.host_page >= (1ULL << 21) ? 2 : 1;
+	uint64_t table = HOST_EPT_BASE;
+	int r;
+
+	for (unsigned level = 4;; level--) {
+		uint64_t slot = table + (((gpa >> (12 + 9 * (level - 1))) & 511) << 3);
+		uint64_t e = msim_gmem_read64(m->host_mem, slot);
+
+		if (level == leaf) {
+			uint64_t mask = MSIM_GENMASK(51, 12 + 9 * (leaf - 1));
+
+			if (e & EPT_RWX)
+				return 0;
+			return msim_gmem_write(m->host_mem, slot, 8, (gpa & mask) |
+					       EPT_RWX | EPT_MT_WB |
+					       (leaf > 1 ? MSIM_PTE_PS : 0));
+		}
+		if (!(e & EPT_RWX)) {
+			e = m->ept_next | EPT_RWX;
+			m->ept_next += 0x1000;
+			if ((r = msim_gmem_write(m->host_mem, slot, 8, e)))
+				return r;
+		}
+		table = e & MSIM_GENMASK(51, 12);
+	}
+}
+
+/*
+ * An EPT violation of the identity map: map the frame and retry, as the
+ * hypervisor under the guest would (its cost is not the guest's to model
+ * here: the preset describes a guest whose memory is already backed).
+ */
+static int hw_access_identity(struct msim_machine *m, struct msim_vcpu *v,
+			      msim_hw_xlat *x, uint64_t gva, unsigned acc,
+			      msim_hw_result *hr)
+{
+	int r;
+
+	for (unsigned tries = 0; tries < 8; tries++) {
+		if ((r = msim_hw_access(v->hw, x, gva, acc, hr)))
+			return r;
+		if (hr->fault.kind != MSIM_FAULT_EPT_VIOLATION)
+			return 0;
+		if ((r = ept_map(m, hr->fault.gpa)))
+			return r;
+	}
+	return msim_err(MSIM_EINVAL, "identity EPT: access to 0x%llx keeps faulting",
+			(unsigned long long)gva);
 }
 
 /* ------------------------------------------------------------ accesses */
@@ -184,12 +263,23 @@ static int access_bare(struct msim_machine *m, struct msim_vcpu *v,
 	msim_hw_result hr;
 	int r;
 
+	msim_nested n = MSIM_NESTED_INIT;
+
 	memset(&x, 0, sizeof(x));
 	x.mem = m->mem;
 	x.cpu = &m->opts.features;
 	x.regs = &v->regs;
+	if (m->host_mem) {
+		n.mem = m->host_mem;
+		n.eptp = HOST_EPT_BASE | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
+		x.nested = &n;
+	}
 	msim_machine_vcpu_tag(m, v, &x.tag);
-	if ((r = msim_hw_access(v->hw, &x, ev->arg[1], acc, &hr)))
+	if (m->host_mem) {
+		x.tag.nested = true;
+		x.tag.ep4ta = HOST_EPT_BASE;
+	}
+	if ((r = hw_access_identity(m, v, &x, ev->arg[1], acc, &hr)))
 		return r;
 	if (hr.walk)
 		observe_walk(m, v, hr.walk);

@@ -51,6 +51,9 @@ struct msim_machine {
 	msim_kvm *kvm;         /* per-VM KVM model (NULL: bare metal) */
 	msim_kvm_opts kvm_opts;
 	bool tdp;              /* KVM uses EPT/NPT: hardware walks are 2D */
+	/* bare metal with a "-2d" preset: an identity EPT in host memory */
+	msim_gmem *host_mem;
+	uint64_t ept_next;
 	/* counter indexes registered at creation */
 	int c_events[MSIM_EV_COUNT_];
 	int c_gp, c_access_ok, c_access_pf, c_access_other, c_expect, c_ad;
