@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "walk_internal.h"
+#include "ept_walk.h"
 
 static inline uint64_t genmask_safe(unsigned h, unsigned l)
 {
@@ -258,13 +258,23 @@ static inline int xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l,
 	return xw_update_ad(&c, l, level, bits, la, la_rights, res);
 }
 
-static int xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa,
-			   uint64_t la, unsigned acc, msim_walk_result *res,
-			   struct msim_xw_out *out)
+/* Instances of the walk core, each fixed at compile time (xw_run_t). */
+enum xw_variant {
+	XW_ANY,       /* every paging mode, optional second level */
+	XW_LM,        /* 4/5-level paging, no second level */
+	XW_LM_NESTED, /* 4/5-level guest of a 2D walk: nested walks inlined */
+};
+
+static inline MSIM_ALWAYS_INLINE int
+xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
+		unsigned acc, msim_walk_result *res, struct msim_xw_out *out,
+		const enum xw_variant v)
 {
 	struct msim_nx nx;
-	int rc = msim_nested_xlate(nctx, gpa, acc & ~(unsigned)MSIM_WACC_GPT,
-				   la, out->rights, res, &nx);
+	const unsigned a = acc & ~(unsigned)MSIM_WACC_GPT;
+	int rc = v == XW_LM_NESTED
+		? msim_nested_xlate_t(nctx, gpa, a, la, out->rights, res, &nx)
+		: msim_nested_xlate(nctx, gpa, a, la, out->rights, res, &nx);
 
 	if (rc)
 		return rc;
@@ -279,16 +289,18 @@ static int xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa,
 }
 
 /*
- * The walk. `lm_plain` (4/5-level, no second level) is a compile-time
- * constant in each caller below, so the compiler drops the PAE, 32-bit and
- * 2D branches from the common path -- one source, no per-mode copies.
+ * The walk. The variant `v` is a compile-time constant in each caller, so
+ * the compiler drops the PAE and 32-bit branches from the long-mode
+ * instances and the 2D ones from XW_LM -- one source, no per-mode copies.
  */
 static inline MSIM_ALWAYS_INLINE int
 xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
-	 msim_walk_result *res, struct msim_xw_out *out, const bool lm_plain)
+	 msim_walk_result *res, struct msim_xw_out *out,
+	 const enum xw_variant v)
 {
-	const bool m32 = !lm_plain && w->mode == MSIM_PAGING_32;
-	const bool is_pae = !lm_plain && w->mode == MSIM_PAGING_PAE;
+	const bool lm_plain = v == XW_LM;
+	const bool m32 = v == XW_ANY && w->mode == MSIM_PAGING_32;
+	const bool is_pae = v == XW_ANY && w->mode == MSIM_PAGING_PAE;
 	const msim_nested *const nested = lm_plain ? NULL : w->nested;
 	const unsigned esz = m32 ? 4 : 8;
 	const unsigned top = m32 ? 2 : (unsigned)w->mode;
@@ -354,9 +366,15 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 				} else {
 					struct msim_nx nx;
 
-					rc = msim_nested_xlate(w->nctx, l->ea,
-							       MSIM_WACC_GPT, la,
-							       NULL, res, &nx);
+					rc = v == XW_LM_NESTED
+						? msim_nested_xlate_t(w->nctx, l->ea,
+								      MSIM_WACC_GPT,
+								      la, NULL, res,
+								      &nx)
+						: msim_nested_xlate(w->nctx, l->ea,
+								    MSIM_WACC_GPT,
+								    la, NULL, res,
+								    &nx);
 					if (rc)
 						return rc;
 					l->hpa = nx.hpa;
@@ -481,7 +499,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 
 	/* P8.4 (4): final gpa through the second level, before or after A/D */
 	if (nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
-		rc = xw_final_nested(w->nctx, pa, la, acc, res, out);
+		rc = xw_final_nested(w->nctx, pa, la, acc, res, out, v);
 		if (rc)
 			return rc;
 	}
@@ -511,7 +529,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	if (!w->no_ad && (acc & MSIM_WACC_WRITE))
 		r->dirty = 1;
 	if (nested && w->ad_order == MSIM_AD_BEFORE_FINAL) {
-		rc = xw_final_nested(w->nctx, pa, la, acc, res, out);
+		rc = xw_final_nested(w->nctx, pa, la, acc, res, out, v);
 		if (rc)
 			return rc;
 	}
@@ -521,23 +539,25 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 		msim_walk_result *res, struct msim_xw_out *out)
 {
-	if ((w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5) && !w->nested)
-		return xw_run_t(w, la, acc, res, out, true);
-	return xw_run_t(w, la, acc, res, out, false);
+	if (w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5)
+		return w->nested ? xw_run_t(w, la, acc, res, out, XW_LM_NESTED)
+				 : xw_run_t(w, la, acc, res, out, XW_LM);
+	return xw_run_t(w, la, acc, res, out, XW_ANY);
 }
 
 /*
  * One walk from the API's point of view: result reset, configuration, P1.4
- * truncation / P1.7 canonical check, the walk, copy-out. `lm_plain` as in
- * xw_run_t: in that instance the msim_xw lives in registers (its address
- * never escapes), so only the fields a long-mode walk reads are computed.
+ * truncation / P1.7 canonical check, the walk, copy-out. `v` as in
+ * xw_run_t; the long-mode instances run the walk inline, so their msim_xw
+ * never escapes and only the fields such a walk reads are computed.
  */
 static inline MSIM_ALWAYS_INLINE int
 xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 	  const msim_paging_regs *regs, const msim_walk_opts *opts,
 	  uint64_t la, unsigned access, msim_walk_result *res,
-	  const bool lm_plain)
+	  const enum xw_variant v)
 {
+	const bool lm_plain = v == XW_LM;
 	struct msim_xw w;
 	struct msim_xw_out out;
 	struct msim_nctx nc;
@@ -569,7 +589,7 @@ xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 		res->fault.kind = MSIM_FAULT_GP;
 		return 0;
 	}
-	if (!lm_plain && w.mode == MSIM_PAGING_NONE) {
+	if (v == XW_ANY && w.mode == MSIM_PAGING_NONE) {
 		/* P1.5: LA = (guest-)physical address, full rights */
 		out.rights->rw = out.rights->us = 1;
 		out.pat = out.leaf_level = out.start_level = 0;
@@ -577,15 +597,16 @@ xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 		out.gpa = out.pa = la;
 		out.page_size = 4096;
 		if (w.nested) {
-			rc = xw_final_nested(w.nctx, la, la, access, res, &out);
+			rc = xw_final_nested(w.nctx, la, la, access, res, &out,
+					     v);
 			if (rc)
 				return rc < 0 ? rc : 0;
 		}
 	} else {
-		if (lm_plain)
-			rc = xw_run_t(&w, la, access, res, &out, true);
-		else
+		if (v == XW_ANY)
 			rc = msim_xw_run(&w, la, access, res, &out);
+		else
+			rc = xw_run_t(&w, la, access, res, &out, v);
 		if (rc)
 			return rc < 0 ? rc : 0;
 	}
@@ -617,7 +638,10 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (opts->nested && !opts->nested->mem)
 		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
 	mode = msim_xw_mode_of(regs);
-	if ((mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5) && !opts->nested)
-		return xw_walk_t(mem, cpu, regs, opts, la, access, res, true);
-	return xw_walk_t(mem, cpu, regs, opts, la, access, res, false);
+	if (mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5)
+		return opts->nested
+			? xw_walk_t(mem, cpu, regs, opts, la, access, res,
+				    XW_LM_NESTED)
+			: xw_walk_t(mem, cpu, regs, opts, la, access, res, XW_LM);
+	return xw_walk_t(mem, cpu, regs, opts, la, access, res, XW_ANY);
 }
