@@ -26,15 +26,29 @@ if [ ${#figs[@]} -eq 0 ]; then
 	done
 fi
 start=$(date +%s)
+failed=()
 for name in "${figs[@]}"; do
 	t0=$(date +%s)
 	echo "== $name"
-	# each script writes $out/$name*.csv (atomically: temp then rename)
-	bash "$here/fig_$name.sh" "$out"
+	# each script writes $out/$name*.csv (atomically: temp then rename);
+	# one broken figure must not hide the others: carry on, fail at the end
+	if ! bash "$here/fig_$name.sh" "$out"; then
+		echo "   $name: FAILED (data)" >&2
+		failed+=("$name")
+		continue
+	fi
 	for fmt in png svg; do
-		"$GNUPLOT" -e "datadir='$out'; fmt='$fmt'; out='$out/$name.$fmt'" \
-			"$here/$name.gp"
+		if ! "$GNUPLOT" -e "datadir='$out'; fmt='$fmt'; out='$out/$name.$fmt'" \
+			"$here/$name.gp"; then
+			echo "   $name: FAILED (gnuplot $fmt)" >&2
+			failed+=("$name")
+			continue 2
+		fi
 	done
 	echo "   $name: $(( $(date +%s) - t0 )) s -> $out/$name.png, $out/$name.svg"
 done
 echo "plots: ${#figs[@]} figures in $(( $(date +%s) - start )) s"
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "plots: failed: ${failed[*]}" >&2
+	exit 1
+fi

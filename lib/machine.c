@@ -411,6 +411,7 @@ static int ev_vmentry(struct msim_machine *m, struct msim_vcpu *v,
 	msim_kvm_vmentry e = { ev->arg[0] != 0, ev->arg[1], ev->arg[2] != 0,
 			       (uint16_t)ev->arg[3], ev->arg[5], ev->arg[4],
 			       ev->arg[6], ev->arg[7] };
+	int r;
 
 	if (!v->kvm)
 		return need_kvm(ev);
@@ -433,6 +434,24 @@ static int ev_vmentry(struct msim_machine *m, struct msim_vcpu *v,
 	v->regs.cr3 = e.cr3;
 	v->regs.cr4 = e.cr4;
 	v->regs.efer = e.efer;
+	if (msim_paging_mode_of(&v->regs) == MSIM_PAGING_PAE) {
+		/*
+		 * SDM 26.3.2.4: a PAE L2 gets its PDPTEs at VM entry, from CR3
+		 * (EPT off) or from the vmcs12 PDPTE fields, which L1 fills
+		 * from the same table (L2 gpas are L1 gpas in this model).
+		 */
+		bool gp = false;
+
+		if ((r = msim_pae_load_pdptes(&m->opts.features, m->mem, e.cr3,
+					      v->regs.pdpte, &gp)))
+			return r;
+		if (gp) {
+			v->regs = v->nested.l1;
+			v->nested.guest_mode = false;
+			note_gp(m, v, res, "VM entry: L2 PDPTEs have reserved bits (VMfail)");
+			return 0;
+		}
+	}
 	msim_kvm_on_vmentry(v->kvm, &e);
 	return 0;
 }
