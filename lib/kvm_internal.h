@@ -307,7 +307,7 @@ struct kvm_sp *kvm_tdp_mmu_alloc_root(struct msim_kvm_vcpu *v,
 				      struct kvm_mmu *mmu);
 void kvm_tdp_mmu_put_root(struct msim_kvm *kvm, struct kvm_sp *root);
 void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm);
-void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root);
+void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root, bool live);
 int kvm_tdp_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gfn,
 		bool *added);
 bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn);

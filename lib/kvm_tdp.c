@@ -84,9 +84,57 @@ int kvm_tdp_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gfn,
 	return gfnset_add(&root->tree, gfn, added);
 }
 
-/* Zap every SPTE of a root's tree (the whole EPT/NPT tree goes). */
-void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root)
+static int cmp_u64(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Page tables below the root that map the tree's gfns: one PT per 512
+ * gfns in use, one PD per 512 PTs' worth, ... (the gfn set keeps no table
+ * structure, but the tables it implies are exactly these).
+ */
+static uint64_t tree_tables(const struct kvm_gfnset *s, unsigned levels)
+{
+	uint64_t *g, n = 0, tables = 0;
+
+	if (!s->used)
+		return 0;
+	g = malloc(s->used * sizeof(*g));
+	if (!g)
+		return s->used; /* an upper bound; only prices a flush count */
+	for (uint32_t i = 0; i < s->cap; i++)
+		if (s->slot[i])
+			g[n++] = s->slot[i] - 1;
+	qsort(g, n, sizeof(*g), cmp_u64);
+	for (unsigned l = 1; l < levels; l++) {
+		unsigned shift = 9 * l;
+
+		for (uint64_t i = 0; i < n; i++)
+			if (i == 0 || (g[i] >> shift) != (g[i - 1] >> shift))
+				tables++;
+	}
+	free(g);
+	return tables;
+}
+
+/*
+ * Zap every SPTE of a root's tree (the whole EPT/NPT tree goes). Before
+ * Sean's Nov 2021 rework (seed 003) handle_removed_tdp_mmu_page flushed
+ * remote TLBs once per removed page table; batched, a teardown of an
+ * unreachable root needs none (every root load flushes, R2.19) and an
+ * invalidation of live roots needs one.
+ */
+void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root, bool live)
+{
+	uint64_t flushes = live;
+
+	if (kvm->o.zap_flush == MSIM_KVM_ZAP_PER_TABLE)
+		flushes = tree_tables(&root->tree, root->level ? root->level : 4);
+	for (uint64_t i = 0; i < flushes; i++)
+		kvm_flush_remote_tlbs(kvm);
 	kvm_count(kvm, KC_TDP_TEARDOWN, 1);
 	kvm_count(kvm, KC_SPTE_ZAPPED, root->tree.used);
 	kvm_count(kvm, KC_CY_ZAP, kvm->cost.zap_spte * (root->tree.used + 1));
@@ -145,7 +193,7 @@ void kvm_tdp_mmu_put_root(struct msim_kvm *kvm, struct kvm_sp *root)
 		/* last vCPU reference of a valid root (only < 6.4) */
 		root->invalid = true;
 		root->role |= ROLE_INVALID_BIT;
-		kvm_tdp_teardown(kvm, root);
+		kvm_tdp_teardown(kvm, root, false);
 	}
 	unlink_root(kvm, root);
 }
@@ -161,7 +209,7 @@ void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm)
 			continue;
 		r->invalid = true;
 		r->role |= ROLE_INVALID_BIT;
-		kvm_tdp_teardown(kvm, r);
+		kvm_tdp_teardown(kvm, r, true);
 		if (kvm->o.kernel >= 604)
 			kvm_tdp_mmu_put_root(kvm, r); /* the MMU's own ref */
 	}
