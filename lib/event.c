@@ -179,14 +179,15 @@ static const msim_event_spec expects[MSIM_EXP_COUNT_] = {
 
 const msim_event_spec *msim_event_spec_get(unsigned type)
 {
-	if (type == MSIM_EV_NONE || type >= MSIM_EV_COUNT_)
+	/* A type added to the enum without a table row is unknown, not a crash. */
+	if (type == MSIM_EV_NONE || type >= MSIM_EV_COUNT_ || !events[type].name)
 		return NULL;
 	return &events[type];
 }
 
 const msim_event_spec *msim_expect_spec_get(unsigned kind)
 {
-	if (kind >= MSIM_EXP_COUNT_)
+	if (kind >= MSIM_EXP_COUNT_ || !expects[kind].name)
 		return NULL;
 	return &expects[kind];
 }
@@ -194,7 +195,7 @@ const msim_event_spec *msim_expect_spec_get(unsigned kind)
 unsigned msim_event_type_from_name(const char *name)
 {
 	for (unsigned t = 1; t < MSIM_EV_COUNT_; t++)
-		if (!strcmp(events[t].name, name))
+		if (events[t].name && !strcmp(events[t].name, name))
 			return t;
 	return MSIM_EV_NONE;
 }

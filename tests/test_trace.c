@@ -489,3 +489,25 @@ Test(trace, longest_comment_round_trips)
 	assert_same(txt, back);
 	free(c);
 }
+
+/* Every enum value has a table row (a new event needs its row). */
+Test(trace, event_table_complete)
+{
+	for (unsigned t = 1; t < MSIM_EV_COUNT_; t++) {
+		const msim_event_spec *s = msim_event_spec_get(t);
+
+		cr_assert(s && s->name, "event type %u has no table row", t);
+		cr_assert_eq(msim_event_type_from_name(s->name), t);
+		cr_assert_leq(s->nargs, MSIM_EV_MAX_ARGS);
+	}
+	for (unsigned k = 0; k < MSIM_EXP_COUNT_; k++) {
+		const msim_event_spec *s = msim_expect_spec_get(k);
+
+		cr_assert(s && s->name, "expect kind %u has no table row", k);
+		cr_assert_leq(s->nargs, MSIM_EV_MAX_ARGS - 1);
+	}
+	cr_assert_null(msim_event_spec_get(0));
+	cr_assert_null(msim_event_spec_get(MSIM_EV_COUNT_));
+	cr_assert_null(msim_expect_spec_get(MSIM_EXP_COUNT_));
+	cr_assert_eq(msim_event_type_from_name("nosuch"), MSIM_EV_NONE);
+}
