@@ -94,6 +94,8 @@ static const struct pdesc params[] = {
 	P("kvm.sync_roots", T_U32, kvm_sync_roots, "kvm_mmu_sync_roots walk, per call"),
 	P("kvm.hash_lookup", T_U32, kvm_hash_lookup, "shadow-page hash lookup"),
 	P("kvm.root_alloc", T_U32, kvm_root_alloc, "allocate and install an MMU root"),
+	P("kvm.root_load", T_U32, kvm_root_load, "kvm_mmu_load: mmu_lock, topup, alloc_roots, load pgd"),
+	P("kvm.root_free", T_U32, kvm_root_free, "kvm_mmu_free_roots: mmu_lock (write), put, commit"),
 	P("kvm.sp_alloc", T_U32, kvm_sp_alloc, "allocate one shadow / TDP page (per level)"),
 	P("kvm.spte_set", T_U32, kvm_spte_set, "compute and install one SPTE"),
 	P("kvm.zap_spte", T_U32, kvm_zap_spte, "zap one SPTE"),

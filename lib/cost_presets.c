@@ -57,6 +57,15 @@ static void common(msim_cost_params *p)
 	p->kvm_sync_roots = 100;   /* walk of the unsync bitmap, per call */
 	p->kvm_hash_lookup = 50;   /* hash bucket walk, few entries */
 	p->kvm_root_alloc = 2000;  /* page alloc + zero + root bookkeeping */
+	/*
+	 * C6 (Yong He, Oct 2024, Ice Lake, shadow + PTI, 4 processes): 3 vs
+	 * 11 prev_roots is 7.836 vs 6.516 us per lmbench context switch, and
+	 * the misses (7k+ kvm_mmu_free_roots calls vs 60) are ~2 per switch:
+	 * ~0.65 us, ~1,600 cycles per prev_roots miss beyond a hit, split
+	 * between freeing the LRU root and loading the new one from the hash.
+	 */
+	p->kvm_root_load = 1000;
+	p->kvm_root_free = 600;
 	p->kvm_sp_alloc = 1000;    /* from the per-vCPU cache + clear 4 KiB */
 	p->kvm_spte_set = 60;
 	p->kvm_zap_spte = 40;

@@ -46,6 +46,8 @@ void msim_kvm_costs_from(const msim_cost_params *p, msim_kvm_costs *o)
 	o->vmexit = p->vmexit;
 	o->reset = p->kvm_reset;
 	o->root_alloc = p->kvm_root_alloc;
+	o->root_load = p->kvm_root_load;
+	o->root_free = p->kvm_root_free;
 	o->sp_alloc = p->kvm_sp_alloc;
 	o->hash_lookup = p->kvm_hash_lookup;
 	o->spte_set = p->kvm_spte_set;

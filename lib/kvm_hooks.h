@@ -64,6 +64,8 @@ typedef struct msim_kvm_costs {
 	uint64_t vmexit;      /* exit + entry round trip (C8: ~2000, C9: ~1350) */
 	uint64_t reset;       /* kvm_init_mmu: role calc + permission tables */
 	uint64_t root_alloc;  /* mmu_alloc_root / tdp alloc_root, per root */
+	uint64_t root_load;   /* kvm_mmu_load (lock, topup, alloc_roots, pgd) */
+	uint64_t root_free;   /* kvm_mmu_free_roots that drops something */
 	uint64_t sp_alloc;    /* kvm_mmu_alloc_shadow_page */
 	uint64_t hash_lookup; /* find_shadow_page / TDP root list scan */
 	uint64_t spte_set;    /* install one SPTE */
@@ -84,7 +86,8 @@ typedef struct msim_kvm_costs {
  * INVEPT latency) has no public number: these are placeholders to tune.
  */
 #define MSIM_KVM_COSTS_INIT                                                    \
-	{ .vmexit = 2000, .reset = 300, .root_alloc = 400, .sp_alloc = 300,    \
+	{ .vmexit = 2000, .reset = 300, .root_alloc = 400, .root_load = 1000,  \
+	  .root_free = 600, .sp_alloc = 300,                                   \
 	  .hash_lookup = 40, .spte_set = 20, .write_protect = 100,             \
 	  .zap_spte = 15, .sync_page = 600, .sync_roots = 100,                 \
 	  .flush_current = 50, .flush_guest = 50, .flush_all = 50,             \

@@ -86,7 +86,7 @@ enum {
 	X(NESTED_EXIT, "kvm.nested.exit", "nested VM exits")                   \
 	X(CY_VMEXIT, "cycles.vmexit", "VM exit + entry")                       \
 	X(CY_RESET, "cycles.reset", "context resets / role recompute")         \
-	X(CY_ROOT, "cycles.root_alloc", "root allocation")                     \
+	X(CY_ROOT, "cycles.root", "root alloc, load and free")                   \
 	X(CY_SP, "cycles.sp_alloc", "shadow page allocation")                  \
 	X(CY_HASH, "cycles.hash_lookup", "hash / root list lookups")           \
 	X(CY_ZAP, "cycles.zap", "zapping SPTEs and trees")                     \

@@ -163,6 +163,7 @@ void kvm_free_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu, uint32_t mask)
 		any = (mask & KVM_ROOT_PREVIOUS(i)) && mmu->prev[i].sp;
 	if (!any)
 		return; /* R2.16: nothing valid selected */
+	kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_free);
 	for (unsigned i = 0; i < kvm->o.prev_roots; i++) {
 		if ((mask & KVM_ROOT_PREVIOUS(i)) && mmu->prev[i].sp) {
 			free_root_page(kvm, mmu->prev[i].sp);
@@ -254,6 +255,7 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v)
 	const msim_kvm_role *rr = &mmu->root_role_f;
 
 	kvm_count(kvm, KC_MMU_LOAD, 1);
+	kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_load);
 	if (kvm->o.mmu != MSIM_KVM_MMU_TDP_MMU || mmu->is_guest_mmu)
 		kvm_make_pages_available(kvm);
 	if (mmu->is_guest_mmu) {

@@ -25,6 +25,8 @@ static msim_kvm_costs distinct(void)
 	c.vmexit = 1000;
 	c.reset = 300;
 	c.root_alloc = 5000;
+	c.root_load = 1000;
+	c.root_free = 600;
 	c.sp_alloc = 700;
 	c.hash_lookup = 10;
 	c.sync_roots = 7;
@@ -44,7 +46,7 @@ Test(kvm_cost, E2_switch_with_hash_hit)
 	msim_kvm_vcpu *v = kt_vcpu(t, 0);
 	uint64_t b[6];
 	const char *n[6] = { "cycles.vmexit", "cycles.hash_lookup", "cycles.sync",
-			     "cycles.flush", "cycles.root_alloc", "cycles.reset" };
+			     "cycles.flush", "cycles.root", "cycles.reset" };
 
 	kt_long(v, PG('A'));
 	msim_kvm_on_cr3(v, PG('A'), PG('B'));
@@ -55,7 +57,8 @@ Test(kvm_cost, E2_switch_with_hash_hit)
 	cr_assert_eq(kc(t, n[1]) - b[1], 10);
 	cr_assert_eq(kc(t, n[2]) - b[2], 7);        /* sync_roots in load */
 	cr_assert_eq(kc(t, n[3]) - b[3], 3 + 100);  /* flush_current + INVVPID */
-	cr_assert_eq(kc(t, n[4]) - b[4], 0);        /* no new root */
+	/* no new root: free the old one + load A from the hash (C6) */
+	cr_assert_eq(kc(t, n[4]) - b[4], 600 + 1000);
 	cr_assert_eq(kc(t, n[5]) - b[5], 0);        /* no role change */
 	kt_free(t);
 }
@@ -69,19 +72,20 @@ Test(kvm_cost, E1_tdp_mmu_toggle_pays_root_alloc)
 	uint64_t r, e;
 
 	kt_long(v, PG('A'));
-	r = kc(t, "cycles.root_alloc");
+	r = kc(t, "cycles.root");
 	e = kc(t, "cycles.vmexit");
 	msim_kvm_on_cr0(v, CR0_LONG, CR0_LONG & ~MSIM_CR0_WP);
-	cr_assert_eq(kc(t, "cycles.root_alloc") - r, 5000);
+	/* unload frees the root, the reload allocates a new one (E1) */
+	cr_assert_eq(kc(t, "cycles.root") - r, 600 + 1000 + 5000);
 	cr_assert_eq(kc(t, "cycles.vmexit") - e, 1000);
 	kt_free(t);
 	t = kt_cost("preset=6.4", &c);
 	v = kt_vcpu(t, 0);
 	kt_long(v, PG('A'));
-	r = kc(t, "cycles.root_alloc");
+	r = kc(t, "cycles.root");
 	e = kc(t, "cycles.vmexit");
 	msim_kvm_on_cr0(v, CR0_LONG, CR0_LONG & ~MSIM_CR0_WP);
-	cr_assert_eq(kc(t, "cycles.root_alloc") - r, 0);
+	cr_assert_eq(kc(t, "cycles.root") - r, 0);
 	cr_assert_eq(kc(t, "cycles.vmexit") - e, 0); /* guest-owned WP */
 	kt_free(t);
 }
@@ -95,9 +99,13 @@ Test(kvm_cost, costs_from_cost_params)
 	cr_assert_eq(msim_cost_preset(msim_cost_preset_names()[0], &p), 0);
 	p.vmexit = 1234;
 	p.kvm_root_alloc = 77;
+	p.kvm_root_load = 78;
+	p.kvm_root_free = 79;
 	p.invept_single = 55;
 	msim_kvm_costs_from(&p, &c);
 	cr_assert_eq(c.vmexit, 1234);
 	cr_assert_eq(c.root_alloc, 77);
+	cr_assert_eq(c.root_load, 78);
+	cr_assert_eq(c.root_free, 79);
 	cr_assert_eq(c.invept_single, 55);
 }

@@ -83,6 +83,8 @@ typedef struct msim_cost_params {
 	unsigned kvm_sync_roots;  /**< kvm_mmu_sync_roots walk, per call */
 	unsigned kvm_hash_lookup; /**< shadow-page hash lookup (mmu_page_hash) */
 	unsigned kvm_root_alloc;  /**< allocate + install a root (incl. page) */
+	unsigned kvm_root_load;   /**< kvm_mmu_load of a root found in the hash */
+	unsigned kvm_root_free;   /**< kvm_mmu_free_roots call that drops roots */
 	unsigned kvm_sp_alloc;    /**< allocate one shadow/TDP page (per level) */
 	unsigned kvm_spte_set;    /**< compute and install one SPTE */
 	unsigned kvm_zap_spte;    /**< zap one SPTE (incl. rmap/teardown share) */
