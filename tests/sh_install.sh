@@ -22,9 +22,12 @@ awk '/<!-- example:link -->/{f=1;next} f&&/^```c/{g=1;next} g&&/^```/{exit} g' \
 printf 'mmu-sim-trace 1\nsregs cr0=0x80000011 cr3=0x1000 cr4=0x20 efer=0x500\n' > "$tmp/t.trace"
 
 export PKG_CONFIG_PATH=$libdir/pkgconfig
-cc -std=c11 -Wall -Wextra -Werror -o "$tmp/ex_shared" "$tmp/example.c" $(pkg-config --cflags --libs mmu_sim)
+# a sanitizer build installs instrumented libraries: users link the runtime
+san=()
+[ "${MSIM_SANITIZE:-0}" = 1 ] && san=(-fsanitize=address,undefined)
+cc -std=c11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/ex_shared" "$tmp/example.c" $(pkg-config --cflags --libs mmu_sim)
 LD_LIBRARY_PATH=$libdir "$tmp/ex_shared" "$tmp/t.trace" > "$tmp/out_shared"
-cc -std=c11 -Wall -Wextra -Werror -o "$tmp/ex_static" "$tmp/example.c" \
+cc -std=c11 -Wall -Wextra -Werror "${san[@]}" -o "$tmp/ex_static" "$tmp/example.c" \
 	$(pkg-config --cflags mmu_sim) "$libdir/libmmu_sim.a" $(pkg-config --libs-only-l --static mmu_sim | sed 's/-lmmu_sim//')
 "$tmp/ex_static" "$tmp/t.trace" > "$tmp/out_static"
 cmp "$tmp/out_shared" "$tmp/out_static"
@@ -40,7 +43,8 @@ find_package(mmu_sim 0.1 REQUIRED)
 add_executable(ex example.c)
 target_link_libraries(ex PRIVATE mmu_sim::mmu_sim_static)
 CM
-cmake -S "$tmp/cm" -B "$tmp/cm/b" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake -S "$tmp/cm" -B "$tmp/cm/b" -DCMAKE_PREFIX_PATH="$prefix" \
+	-DCMAKE_C_FLAGS="${san[*]}" -DCMAKE_EXE_LINKER_FLAGS="${san[*]}" >/dev/null
 cmake --build "$tmp/cm/b" >/dev/null
 "$tmp/cm/b/ex" "$tmp/t.trace" | cmp - "$tmp/out_static"
 echo "install + pkg-config + find_package: ok"
