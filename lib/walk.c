@@ -54,9 +54,13 @@ unsigned msim_walk_2d_ref_formula(unsigned n, unsigned m)
 
 static inline MSIM_ALWAYS_INLINE void
 xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
-	  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
+	  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim,
+	  msim_paging_mode mode)
 {
 	unsigned m = cpu->maxphyaddr;
+	/* bits 63:M; same values as genmask_safe() for M in 13..63, with
+	 * one shift instead of two and a branch */
+	const uint64_t above_m = m < 64 ? ~0ULL << m : 0;
 	uint64_t hi;
 
 	/* every field assigned: no memset on the per-walk path */
@@ -68,15 +72,15 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->no_ad = false;
 	w->reference = false;
 	w->start = NULL;
-	w->mode = msim_xw_mode_of(regs);
-	w->addr_mask = genmask_safe(m - 1, 12);
+	w->mode = mode;
+	w->addr_mask = m > 12 ? ~above_m & ~0xfffULL : genmask_safe(m - 1, 12);
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
 	w->lma = !!(regs->efer & MSIM_EFER_LMA);
 	w->pse = !!(regs->cr4 & MSIM_CR4_PSE);
 	w->amd = cpu->vendor == MSIM_VENDOR_AMD;
 	w->gbpages = cpu->gbpages;
 	/* P2.1: 51:M reserved in long mode; P2.6: 62:M in PAE paging */
-	hi = genmask_safe(w->lma ? 51 : 62, m);
+	hi = (w->lma ? MSIM_GENMASK(51, 0) : MSIM_GENMASK(62, 0)) & above_m;
 	if (!w->nxe)
 		hi |= MSIM_PTE_XD; /* P2.2 */
 	w->rsvd_hi = hi;
@@ -90,8 +94,12 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->rsvd[2 * 2 + 1] = hi | MSIM_GENMASK(20, 13); /* P2.4 */
 	w->rsvd[0] = w->rsvd[1] = 0; /* level 0 unused */
 	/* P2.9: M' = min(M, 40); without PSE-36 only PA[31:22] */
-	w->m32 = cpu->pse36 ? (m < 40 ? m : 40) : 32;
-	w->pde4m_rsvd = genmask_safe(21, w->m32 - 19);
+	w->m32 = 0;
+	w->pde4m_rsvd = 0;
+	if (mode == MSIM_PAGING_32) {
+		w->m32 = cpu->pse36 ? (m < 40 ? m : 40) : 32;
+		w->pde4m_rsvd = genmask_safe(21, w->m32 - 19);
+	}
 	switch (w->mode) {
 	case MSIM_PAGING_32: w->root = regs->cr3 & 0xfffff000ULL; break;
 	case MSIM_PAGING_PAE: w->root = regs->cr3 & 0xffffffe0ULL; break;
@@ -106,7 +114,7 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim)
 {
-	xw_init_t(w, cpu, regs, mem, dim);
+	xw_init_t(w, cpu, regs, mem, dim, msim_xw_mode_of(regs));
 }
 
 /* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3).
@@ -288,6 +296,159 @@ xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
 	return 0;
 }
 
+/* Guest rights accumulated so far, by R/W | U/S << 1 | XD << 2: one
+ * 11-byte copy per level instead of assembling the bytes each time. */
+static const msim_rights xw_acc_rights[8] = {
+	{ .rw = 0, .us = 0, .xd = 0 }, { .rw = 1, .us = 0, .xd = 0 },
+	{ .rw = 0, .us = 1, .xd = 0 }, { .rw = 1, .us = 1, .xd = 0 },
+	{ .rw = 0, .us = 0, .xd = 1 }, { .rw = 1, .us = 0, .xd = 1 },
+	{ .rw = 0, .us = 1, .xd = 1 }, { .rw = 1, .us = 1, .xd = 1 },
+};
+
+/* Scalar state of one walk, carried from level to level (registers once
+ * xw_level_t is inlined: its address never escapes). */
+struct xw_state {
+	uint64_t table, e;
+	/* rights accumulate in scalars (AND of R/W, U/S bits, OR of XD):
+	 * byte-struct updates in the loop stall on store forwarding */
+	uint64_t acc_and, acc_xd;
+	/* R/W for P3.12; A tells the A/D pass whether any non-leaf needs it */
+	uint64_t nonleaf_and;
+	uint64_t table_hpa;
+	msim_rights table_nr;
+	bool table_hpa_valid;
+};
+
+#define XW_NEXT 0 /* xw_level_t: entry valid, walk on */
+#define XW_LEAF 2 /* xw_level_t: entry valid and a leaf */
+
+/*
+ * One level of the walk: read the entry of `level` in s->table, check it,
+ * fold its rights. Returns XW_NEXT, XW_LEAF, 1 (fault, res->fault filled)
+ * or a negative MSIM_E*.
+ */
+static inline MSIM_ALWAYS_INLINE int
+xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
+	   unsigned level, uint64_t la, unsigned acc, msim_walk_result *res,
+	   const enum xw_variant v)
+{
+	const bool lm_plain = v == XW_LM;
+	const bool m32 = v == XW_ANY && w->mode == MSIM_PAGING_32;
+	const bool is_pae = v == XW_ANY && w->mode == MSIM_PAGING_PAE;
+	const msim_nested *const nested = lm_plain ? NULL : w->nested;
+	const unsigned esz = m32 ? 4 : 8;
+	struct xw_lvl *l = &lv[level];
+	uint64_t idx, rsvd, e;
+	bool leaf;
+	int rc;
+
+	if (is_pae && level == 3)
+		idx = (la >> 30) & 3;
+	else
+		idx = (la >> xw_shift(m32, level)) & (m32 ? 0x3ff : 0x1ff);
+	l->ea = s->table + idx * esz;
+	if (!lm_plain) { /* lm_plain: always a memory entry, hpa = ea */
+		l->hpa = l->ea;
+		l->used = true;
+	}
+
+	if (is_pae && level == 3 &&
+	    !w->pdpte_on_demand) {
+		/* P2.12/P2.14: PDPTE registers, no memory reference */
+		e = w->regs->pdpte[idx];
+		l->used = false;
+	} else {
+		msim_gmem *mem = w->mem;
+		uint64_t a = l->ea;
+
+		if (nested) {
+			if (s->table_hpa_valid) {
+				l->hpa = s->table_hpa + idx * esz;
+				l->n_kind = s->table_nr.nested;
+				l->n_ept = s->table_nr.ept;
+				s->table_hpa_valid = false;
+			} else {
+				struct msim_nx nx;
+
+				rc = v == XW_LM_NESTED
+					? msim_nested_xlate_t(w->nctx, l->ea,
+							      MSIM_WACC_GPT, la,
+							      NULL, res, &nx)
+					: msim_nested_xlate(w->nctx, l->ea,
+							    MSIM_WACC_GPT, la,
+							    NULL, res, &nx);
+				if (rc)
+					return rc;
+				l->hpa = nx.hpa;
+				l->n_kind = nx.rights.nested;
+				l->n_ept = nx.rights.ept;
+			}
+			if (nested->guest_by_hpa) {
+				mem = nested->mem;
+				a = l->hpa;
+			}
+		}
+		e = xw_read(mem, a, esz);
+		msim_walk_ref_add(res, lm_plain ? l->ea : l->hpa, level,
+				  (is_pae && level == 3)
+					  ? MSIM_REF_PDPTE : MSIM_REF_READ,
+				  w->dim, esz);
+	}
+	l->val = e;
+	s->e = e;
+	if (w->dim == 0) {
+		res->entries[level].gpa = l->ea;
+		res->entries[level].hpa = lm_plain ? l->ea : l->hpa;
+		res->entries[level].value = e;
+	}
+	if (!(e & MSIM_PTE_P)) {
+		xw_entry_fault(w->regs, w->dim, res, la, acc, false, level);
+		return 1;
+	}
+	if (is_pae && level == 3) {
+		/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
+		if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
+			xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
+			return 1;
+		}
+		/* P3.2: a PAE PDPTE contributes no rights */
+		leaf = false;
+	} else {
+		rsvd = xw_rsvd(w, m32, level, e, &leaf);
+		if (e & rsvd) {
+			xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
+			return 1;
+		}
+		s->acc_and &= e;
+		/* without NXE bit 63 is reserved (P2.2): a valid entry
+		 * has it clear, so the OR needs no NXE test */
+		s->acc_xd |= e;
+	}
+	if (w->dim == 0) {
+		res->entries[level].valid = true;
+		res->entries[level].acc =
+			xw_acc_rights[((s->acc_and >> 1) & 3) |
+				      ((s->acc_xd >> 61) & 4)];
+	}
+	if (leaf)
+		return XW_LEAF;
+	if (lm_plain || l->used) {
+		s->nonleaf_and &= e;
+		if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
+		    !(e & MSIM_PTE_A)) {
+			/* P5.4 knob: QEMU-style A as you go */
+			if (lm_plain)
+				l->hpa = l->ea;
+			rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
+					     la, NULL, res);
+			if (rc)
+				return rc;
+		}
+	}
+	s->table = m32 ? (e & 0xfffff000ULL) : (e & w->addr_mask);
+	return XW_NEXT;
+}
+
 /*
  * The walk. The variant `v` is a compile-time constant in each caller, so
  * the compiler drops the PAE and 32-bit branches from the long-mode
@@ -300,152 +461,67 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 {
 	const bool lm_plain = v == XW_LM;
 	const bool m32 = v == XW_ANY && w->mode == MSIM_PAGING_32;
-	const bool is_pae = v == XW_ANY && w->mode == MSIM_PAGING_PAE;
 	const msim_nested *const nested = lm_plain ? NULL : w->nested;
-	const unsigned esz = m32 ? 4 : 8;
 	const unsigned top = m32 ? 2 : (unsigned)w->mode;
 	struct xw_lvl lv[MSIM_WALK_MAX_LEVELS];
 	msim_rights *r = out->rights;
-	/* rights accumulate in scalars (AND of R/W, U/S bits, OR of XD):
-	 * byte-struct updates in the loop stall on store forwarding */
-	uint64_t acc_and = MSIM_PTE_RW | MSIM_PTE_US, acc_xd = 0;
-	/* R/W for P3.12; A tells the A/D pass whether any non-leaf needs it */
-	uint64_t nonleaf_and = MSIM_PTE_RW | MSIM_PTE_A;
+	struct xw_state s = {
+		.table = w->root, .e = 0,
+		.acc_and = MSIM_PTE_RW | MSIM_PTE_US, .acc_xd = 0,
+		.nonleaf_and = MSIM_PTE_RW | MSIM_PTE_A,
+		.table_hpa = 0, .table_nr = { 0 }, .table_hpa_valid = false };
 	unsigned level = top, start;
-	uint64_t table = w->root, e = 0, pa, ps;
+	uint64_t e, pa, ps;
 	const msim_walk_start *st = w->reference ? NULL : w->start;
-	bool table_hpa_valid = false, leaf;
-	uint64_t table_hpa = 0;
-	msim_rights table_nr = { 0 };
 	int rc;
 
 	if (st && st->level && st->level <= top) {
 		/* P6.4: skip the cached levels, fold their rights */
 		level = st->level;
-		table = st->table;
-		acc_and = (st->rights.rw ? MSIM_PTE_RW : 0) |
-			  (st->rights.us ? MSIM_PTE_US : 0);
-		acc_xd = st->rights.xd ? MSIM_PTE_XD : 0;
-		nonleaf_and = acc_and | MSIM_PTE_A;
+		s.table = st->table;
+		s.acc_and = (st->rights.rw ? MSIM_PTE_RW : 0) |
+			    (st->rights.us ? MSIM_PTE_US : 0);
+		s.acc_xd = st->rights.xd ? MSIM_PTE_XD : 0;
+		s.nonleaf_and = s.acc_and | MSIM_PTE_A;
 		if (nested && st->table_hpa_valid) {
-			table_hpa_valid = true;
-			table_hpa = st->table_hpa;
-			table_nr = st->rights;
+			s.table_hpa_valid = true;
+			s.table_hpa = st->table_hpa;
+			s.table_nr = st->rights;
 		}
 	}
 	start = level;
-	for (;;) {
-		struct xw_lvl *l = &lv[level];
-		uint64_t idx, rsvd;
-
-		if (is_pae && level == 3)
-			idx = (la >> 30) & 3;
-		else
-			idx = (la >> xw_shift(m32, level)) & (m32 ? 0x3ff : 0x1ff);
-		l->ea = table + idx * esz;
-		if (!lm_plain) { /* lm_plain: always a memory entry, hpa = ea */
-			l->hpa = l->ea;
-			l->used = true;
+	if (v == XW_ANY) {
+		for (;; level--) {
+			rc = xw_level_t(w, &s, lv, level, la, acc, res, v);
+			if (rc == XW_LEAF)
+				break;
+			if (rc)
+				return rc;
 		}
-
-		if (is_pae && level == 3 &&
-		    !w->pdpte_on_demand) {
-			/* P2.12/P2.14: PDPTE registers, no memory reference */
-			e = w->regs->pdpte[idx];
-			l->used = false;
-		} else {
-			msim_gmem *mem = w->mem;
-			uint64_t a = l->ea;
-
-			if (nested) {
-				if (table_hpa_valid) {
-					l->hpa = table_hpa + idx * esz;
-					l->n_kind = table_nr.nested;
-					l->n_ept = table_nr.ept;
-					table_hpa_valid = false;
-				} else {
-					struct msim_nx nx;
-
-					rc = v == XW_LM_NESTED
-						? msim_nested_xlate_t(w->nctx, l->ea,
-								      MSIM_WACC_GPT,
-								      la, NULL, res,
-								      &nx)
-						: msim_nested_xlate(w->nctx, l->ea,
-								    MSIM_WACC_GPT,
-								    la, NULL, res,
-								    &nx);
-					if (rc)
-						return rc;
-					l->hpa = nx.hpa;
-					l->n_kind = nx.rights.nested;
-					l->n_ept = nx.rights.ept;
-				}
-				if (nested->guest_by_hpa) {
-					mem = nested->mem;
-					a = l->hpa;
-				}
-			}
-			e = xw_read(mem, a, esz);
-			msim_walk_ref_add(res, lm_plain ? l->ea : l->hpa, level,
-					  (is_pae && level == 3)
-						  ? MSIM_REF_PDPTE : MSIM_REF_READ,
-					  w->dim, esz);
+	} else {
+		/* long mode: one inlined step per level, so shifts, masks
+		 * and result offsets are constants; levels above the start
+		 * point are skipped */
+#define XW_LEVEL(L)                                                            \
+		if (start >= (L)) {                                            \
+			rc = xw_level_t(w, &s, lv, (L), la, acc, res, v);      \
+			if (rc == XW_LEAF) {                                   \
+				level = (L);                                   \
+				goto walked;                                   \
+			}                                                      \
+			if (rc)                                                \
+				return rc;                                     \
 		}
-		l->val = e;
-		if (w->dim == 0) {
-			res->entries[level].gpa = l->ea;
-			res->entries[level].hpa = lm_plain ? l->ea : l->hpa;
-			res->entries[level].value = e;
-		}
-		if (!(e & MSIM_PTE_P)) {
-			xw_entry_fault(w->regs, w->dim, res, la, acc, false, level);
-			return 1;
-		}
-		if (is_pae && level == 3) {
-			/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
-			if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
-				xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
-				return 1;
-			}
-			/* P3.2: a PAE PDPTE contributes no rights */
-			leaf = false;
-		} else {
-			rsvd = xw_rsvd(w, m32, level, e, &leaf);
-			if (e & rsvd) {
-				xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
-				return 1;
-			}
-			acc_and &= e;
-			/* without NXE bit 63 is reserved (P2.2): a valid entry
-			 * has it clear, so the OR needs no NXE test */
-			acc_xd |= e;
-		}
-		if (w->dim == 0) {
-			res->entries[level].valid = true;
-			res->entries[level].acc = (msim_rights){
-				.rw = (uint8_t)((acc_and >> 1) & 1),
-				.us = (uint8_t)((acc_and >> 2) & 1),
-				.xd = (uint8_t)(acc_xd >> 63) };
-		}
-		if (leaf)
-			break;
-		if (lm_plain || l->used) {
-			nonleaf_and &= e;
-			if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
-			    !(e & MSIM_PTE_A)) {
-				/* P5.4 knob: QEMU-style A as you go */
-				if (lm_plain)
-					l->hpa = l->ea;
-				rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
-						     la, NULL, res);
-				if (rc)
-					return rc;
-			}
-		}
-		table = m32 ? (e & 0xfffff000ULL) : (e & w->addr_mask);
-		level--;
+		XW_LEVEL(5)
+		XW_LEVEL(4)
+		XW_LEVEL(3)
+		XW_LEVEL(2)
+		XW_LEVEL(1)
+#undef XW_LEVEL
+		return MSIM_EINVAL; /* not reached: a PTE is always a leaf */
 	}
+walked:
+	e = s.e;
 
 	/* leaf at `level`: page size, frame, PAT (P1.10, P2.9, P2.16) */
 	if (m32) {
@@ -466,15 +542,15 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	out->pat = (unsigned)(((e >> 3) & 3) |
 			      (((e >> (level == 1 ? 7 : 12)) & 1) << 2));
 	memset(r, 0, sizeof(*r));
-	r->rw = (uint8_t)((acc_and >> 1) & 1);
-	r->us = (uint8_t)((acc_and >> 2) & 1);
-	r->xd = (uint8_t)(acc_xd >> 63);
+	r->rw = (uint8_t)((s.acc_and >> 1) & 1);
+	r->us = (uint8_t)((s.acc_and >> 2) & 1);
+	r->xd = (uint8_t)(s.acc_xd >> 63);
 	if (w->lma && (w->regs->cr4 & (MSIM_CR4_PKE | MSIM_CR4_PKS)))
 		r->pk = (uint8_t)((e >> 59) & 0xf);
 	r->dirty = (uint8_t)((e >> 6) & 1);
 	/* P3.12: shadow-stack page = leaf R/W=0, D=1, non-leaf R/W=1 */
 	r->shstk = (uint8_t)(!(e & MSIM_PTE_RW) && (e & MSIM_PTE_D) &&
-			     (nonleaf_and & MSIM_PTE_RW));
+			     (s.nonleaf_and & MSIM_PTE_RW));
 	out->gpa = pa;
 	out->pa = pa;
 	out->page_size = ps;
@@ -506,7 +582,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	/* P5.1/P5.2: A in every entry used, D in the leaf for writes;
 	 * the usual case, all flags already set, costs no per-level pass */
 	if (!w->no_ad &&
-	    (!(nonleaf_and & MSIM_PTE_A) ||
+	    (!(s.nonleaf_and & MSIM_PTE_A) ||
 	     (e & (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0))) !=
 		     (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0)))) {
 		for (unsigned k = start; k >= level; k--) {
@@ -555,7 +631,7 @@ static inline MSIM_ALWAYS_INLINE int
 xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 	  const msim_paging_regs *regs, const msim_walk_opts *opts,
 	  uint64_t la, unsigned access, msim_walk_result *res,
-	  const enum xw_variant v)
+	  msim_paging_mode mode, const enum xw_variant v)
 {
 	const bool lm_plain = v == XW_LM;
 	struct msim_xw w;
@@ -564,7 +640,7 @@ xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 	int rc;
 
 	msim_walk_result_reset(res);
-	xw_init_t(&w, cpu, regs, mem, 0);
+	xw_init_t(&w, cpu, regs, mem, 0, mode);
 	out.rights = &res->rights;
 	res->mode = w.mode;
 	w.nested = lm_plain ? NULL : opts->nested;
@@ -641,7 +717,8 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5)
 		return opts->nested
 			? xw_walk_t(mem, cpu, regs, opts, la, access, res,
-				    XW_LM_NESTED)
-			: xw_walk_t(mem, cpu, regs, opts, la, access, res, XW_LM);
-	return xw_walk_t(mem, cpu, regs, opts, la, access, res, XW_ANY);
+				    mode, XW_LM_NESTED)
+			: xw_walk_t(mem, cpu, regs, opts, la, access, res,
+				    mode, XW_LM);
+	return xw_walk_t(mem, cpu, regs, opts, la, access, res, mode, XW_ANY);
 }
