@@ -615,9 +615,9 @@ walked:
 int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 		msim_walk_result *res, struct msim_xw_out *out)
 {
-	if (w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5)
-		return w->nested ? xw_run_t(w, la, acc, res, out, XW_LM_NESTED)
-				 : xw_run_t(w, la, acc, res, out, XW_LM);
+	/* msim_walk runs long-mode 2D walks itself (XW_LM_NESTED) */
+	if ((w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5) && !w->nested)
+		return xw_run_t(w, la, acc, res, out, XW_LM);
 	return xw_run_t(w, la, acc, res, out, XW_ANY);
 }
 
