@@ -154,7 +154,6 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 		c->root = n->eptp & c->amask;
 		c->rsvd_hi = m < 52 ? MSIM_GENMASK(51, m) : 0;
 		c->ad = n->eptp & MSIM_EPTP_AD;
-		c->mbec = n->mbec;
 		c->present = 7 | (n->mbec ? MSIM_EPT_XU : 0);
 		/* P7.6: -w- and -wx always, --x without the capability */
 		c->bad_xwr = (uint8_t)((1u << 2) | (1u << 6) |

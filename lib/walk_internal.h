@@ -230,7 +230,6 @@ struct msim_nctx {
 	uint64_t mcfg[2 * MSIM_WALK_MAX_LEVELS];
 	uint64_t present;  /* R|W|X, | XU with MBEC (P7.5) */
 	bool ad;
-	bool mbec;
 	uint8_t bad_xwr;  /* bit i: R/W/X value i is a misconfiguration */
 	/* NPT: host paging state and its x86-format walk configuration */
 	msim_paging_regs hregs;
