@@ -56,7 +56,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = c->root, e, ps;
 	unsigned perm = 0xf, level = c->levels, top;
 	msim_walk_start st;
-	unsigned nref;
+	unsigned nref, sh;
 	bool leaf;
 
 	if (!c->reference && n->hooks.npsc_lookup &&
@@ -69,10 +69,12 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	}
 	top = level;
 	nref = res->nrefs;
+	/* index shift of `level` (P7.3), stepped down with it */
+	sh = 12 + 9 * (level - 1);
 	for (;;) {
 		unsigned bits;
 
-		ea[level] = table + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
+		ea[level] = table + ((gpa >> sh) & 0x1ff) * 8;
 		e = msim_gmem_read64_inl(n->mem, ea[level]);
 		msim_walk_ref_put(res, nref++, ea[level], level, MSIM_REF_READ,
 				  1, 8);
@@ -101,6 +103,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 			break;
 		table = e & amask;
 		level--;
+		sh -= 9;
 	}
 	res->nreads += nref - res->nrefs;
 	res->nrefs = nref;
