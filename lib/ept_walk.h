@@ -173,7 +173,17 @@ msim_nested_xlate_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	}
 	if (n->kind == MSIM_NESTED_EPT)
 		return msim_ept_walk_t(c, gpa, acc, gla, la_rights, res, out);
-	return msim_npt_walk(c, gpa, acc, res, out);
+	{
+		/* through a copy: `out` itself never has its address taken,
+		 * so after inlining it stays in registers (a byte-wise store
+		 * read back as a word would stall on store forwarding) */
+		struct msim_nx nx;
+		int rc = msim_npt_walk(c, gpa, acc, res, &nx);
+
+		if (!rc)
+			*out = nx;
+		return rc;
+	}
 }
 
 #endif
