@@ -359,3 +359,25 @@ int cli_machine_opt(struct cli_machine_args *a, int argc, char **argv, int *i)
 #undef TAKE
 	return 1;
 }
+
+int cli_take_trace(const char *cmd, const char *arg, const char **trace)
+{
+	if (arg[0] == '-' && arg[1]) {
+		cli_error("%s: unknown option or missing value '%s' (see --help)", cmd, arg);
+		return -1;
+	}
+	if (*trace) {
+		cli_error("%s: more than one trace given", cmd);
+		return -1;
+	}
+	*trace = arg;
+	return 0;
+}
+
+int cli_need_trace(const char *cmd, const char *trace)
+{
+	if (trace)
+		return 0;
+	cli_error("%s: no trace given (see --help)", cmd);
+	return -1;
+}

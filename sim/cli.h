@@ -65,6 +65,14 @@ struct cli_machine_args {
  */
 int cli_machine_opt(struct cli_machine_args *a, int argc, char **argv, int *i);
 
+/*
+ * The one positional TRACE argument of replay/compare/validate: takes
+ * `arg` into *trace, or reports an unknown option / a second trace and
+ * returns -1. cli_need_trace reports a missing one.
+ */
+int cli_take_trace(const char *cmd, const char *arg, const char **trace);
+int cli_need_trace(const char *cmd, const char *trace);
+
 /* Help text for the shared options. */
 extern const char cli_machine_help[];
 

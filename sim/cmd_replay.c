@@ -109,20 +109,12 @@ int cli_replay(int argc, char **argv)
 				cli_error("--events: '%s' is not a positive number", argv[i]);
 				return CLI_BADINPUT;
 			}
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			cli_error("replay: unknown option '%s' (see --help)", argv[i]);
+		} else if (cli_take_trace("replay", argv[i], &trace)) {
 			return CLI_BADINPUT;
-		} else if (trace) {
-			cli_error("replay: more than one trace given");
-			return CLI_BADINPUT;
-		} else {
-			trace = argv[i];
 		}
 	}
-	if (!trace) {
-		cli_error("replay: no trace given (see --help)");
+	if (cli_need_trace("replay", trace))
 		return CLI_BADINPUT;
-	}
 	if (cli_out_open(&out, a.output))
 		return CLI_FAIL;
 	cli_progress_init(&prog, "replay", a.quiet || a.verbose);
@@ -242,21 +234,12 @@ int cli_compare(int argc, char **argv)
 				goto done;
 		} else if (!strcmp(argv[i], "--bare")) {
 			bare = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			cli_error("compare: unknown option or missing value '%s' (see --help)",
-				  argv[i]);
+		} else if (cli_take_trace("compare", argv[i], &trace)) {
 			goto done;
-		} else if (trace) {
-			cli_error("compare: more than one trace given");
-			goto done;
-		} else {
-			trace = argv[i];
 		}
 	}
-	if (!trace) {
-		cli_error("compare: no trace given (see --help)");
+	if (cli_need_trace("compare", trace))
 		goto done;
-	}
 	if (!strcmp(trace, "-")) {
 		cli_error("compare: the trace is read once per policy; give a file, not stdin");
 		goto done;

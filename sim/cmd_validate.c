@@ -60,21 +60,12 @@ int cli_validate(int argc, char **argv)
 				return CLI_BADINPUT;
 			}
 			vo.max_divergences = (unsigned)n;
-		} else if (argv[i][0] == '-') {
-			cli_error("validate: unknown option or missing value '%s' (see --help)",
-				  argv[i]);
+		} else if (cli_take_trace("validate", argv[i], &trace)) {
 			return CLI_BADINPUT;
-		} else if (trace) {
-			cli_error("validate: more than one trace given");
-			return CLI_BADINPUT;
-		} else {
-			trace = argv[i];
 		}
 	}
-	if (!trace) {
-		cli_error("validate: no trace given (see --help)");
+	if (cli_need_trace("validate", trace))
 		return CLI_BADINPUT;
-	}
 	vo.machine = a.mo;
 	rep = malloc(sizeof(*rep));
 	if (!rep) {
