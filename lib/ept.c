@@ -8,11 +8,17 @@
 
 #include "ept_walk.h"
 
-unsigned msim_eptp_levels(uint64_t eptp)
+/* Body of msim_eptp_levels (exported, so not inlined under -fPIC). */
+static inline unsigned ept_levels(uint64_t eptp)
 {
 	unsigned n = (unsigned)((eptp >> 3) & 7) + 1;
 
 	return (n == 4 || n == 5) ? n : 0;
+}
+
+unsigned msim_eptp_levels(uint64_t eptp)
+{
+	return ept_levels(eptp);
 }
 
 bool msim_eptp_valid(const msim_cpu_features *cpu, uint64_t eptp)
@@ -108,8 +114,7 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	int rc;
 
 	xo.rights = &xr;
-	if (!c->reference && n->hooks.npsc_lookup &&
-	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level) {
+	if (c->npsc && c->npsc(n->hooks.ctx, gpa, &st) && st.level) {
 		ws = c->hw;
 		ws.start = &st;
 		w = &ws;
@@ -145,8 +150,10 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 	c->n = n;
 	c->cpu = cpu;
 	c->reference = reference;
+	c->ntlb = reference ? NULL : n->hooks.ntlb_lookup;
+	c->npsc = reference ? NULL : n->hooks.npsc_lookup;
 	if (n->kind == MSIM_NESTED_EPT) {
-		c->levels = msim_eptp_levels(n->eptp);
+		c->levels = ept_levels(n->eptp);
 		if (!c->levels)
 			return msim_err(MSIM_EINVAL, "EPTP 0x%llx: bad walk length",
 					(unsigned long long)n->eptp);

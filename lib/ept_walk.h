@@ -59,8 +59,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	unsigned nref, sh;
 	bool leaf;
 
-	if (!c->reference && n->hooks.npsc_lookup &&
-	    n->hooks.npsc_lookup(n->hooks.ctx, gpa, &st) && st.level &&
+	if (c->npsc && c->npsc(n->hooks.ctx, gpa, &st) && st.level &&
 	    st.level <= c->levels) {
 		level = st.level;
 		table = st.table;
@@ -151,14 +150,14 @@ msim_nested_xlate_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 {
 	const msim_nested *n = c->n;
 
-	if (!c->reference && n->hooks.ntlb_lookup) {
+	if (c->ntlb) {
 		msim_nested_xlat x;
 		unsigned a = acc;
 
 		if ((acc & MSIM_WACC_GPT) &&
 		    (n->kind == MSIM_NESTED_NPT || c->ad))
 			a |= MSIM_WACC_WRITE;
-		if (n->hooks.ntlb_lookup(n->hooks.ctx, gpa, &x)) {
+		if (c->ntlb(n->hooks.ctx, gpa, &x)) {
 			msim_rights rr = x.rights;
 
 			rr.us = la_rights ? la_rights->us : !!(acc & MSIM_WACC_USER);

@@ -221,6 +221,9 @@ struct msim_nctx {
 	const msim_nested *n;
 	const msim_cpu_features *cpu;
 	bool reference;
+	/* the hooks of n, NULL if not set or in reference mode */
+	bool (*ntlb)(void *ctx, uint64_t gpa, msim_nested_xlat *out);
+	bool (*npsc)(void *ctx, uint64_t gpa, msim_walk_start *start);
 	/* EPT */
 	unsigned levels;
 	uint64_t root, amask, rsvd_hi;
