@@ -230,6 +230,10 @@ int msim_nested_walk(const msim_nested *n, const msim_cpu_features *cpu,
 
 	if (!n || !cpu || !res || !n->mem)
 		return msim_err(MSIM_EINVAL, "msim_nested_walk: NULL argument");
+	/* as msim_walk: masks are built by shifting with M */
+	if (cpu->maxphyaddr < 32 || cpu->maxphyaddr > 52)
+		return msim_err(MSIM_EINVAL, "msim_nested_walk: maxphyaddr %u not in 32..52",
+				cpu->maxphyaddr);
 	msim_walk_result_reset(res);
 	rc = msim_nctx_init(&c, n, cpu, false);
 	if (rc)

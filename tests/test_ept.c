@@ -606,3 +606,25 @@ Test(ept, P7_13_rmw_read_bit_knob)
 		     0x18B);
 	cr_assert_eq(nwalk(GDATA, MSIM_WACC_WRITE)->fault.exit_qual, 0x18A);
 }
+
+/* Like msim_walk, a MAXPHYADDR outside 32..52 is refused, not shifted by. */
+Test(ept, nested_walk_rejects_bad_maxphyaddr)
+{
+	msim_cpu_features cpu = MSIM_CPU_FEATURES_INIT;
+	msim_nested n = MSIM_NESTED_INIT;
+	msim_walk_result r;
+	msim_gmem *mem;
+
+	cr_assert_eq(msim_gmem_create(&mem, NULL), 0);
+	n.mem = mem;
+	n.eptp = 0x1000 | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
+	cpu.maxphyaddr = 0;
+	cr_assert_eq(msim_nested_walk(&n, &cpu, 0x1000, 0, 0, NULL, &r), MSIM_EINVAL);
+	cpu.maxphyaddr = 31;
+	cr_assert_eq(msim_nested_walk(&n, &cpu, 0x1000, 0, 0, NULL, &r), MSIM_EINVAL);
+	cpu.maxphyaddr = 53;
+	cr_assert_eq(msim_nested_walk(&n, &cpu, 0x1000, 0, 0, NULL, &r), MSIM_EINVAL);
+	cpu.maxphyaddr = 46;
+	cr_assert_eq(msim_nested_walk(&n, &cpu, 0x1000, 0, 0, NULL, &r), 0);
+	msim_gmem_free(mem);
+}
