@@ -17,8 +17,8 @@ plot sel('shadow','per-table') u 3:4 w lp lw 6 lc rgb '#9ecae1' pt 7 ps 1.8 t 's
      sel('shadow','batched') u 3:4 w lp lw 6 dt 2 lc rgb '#9ecae1' pt 6 ps 1.8 t 'shadow, batched', \
      sel('legacy-tdp','per-table') u 3:4 w lp lw 2 lc rgb '#2ca02c' pt 5 t 'legacy TDP, per-table', \
      sel('legacy-tdp','batched') u 3:4 w lp lw 2 dt 2 lc rgb '#2ca02c' pt 4 t 'legacy TDP, batched', \
-     sel('tdp-mmu','per-table') u 3:($4 > 0 ? $4 : 0.6) w lp lw 2 lc rgb '#d62728' pt 9 t 'TDP MMU, per-table (0 drawn at 0.6)', \
-     sel('tdp-mmu','batched') u 3:($4 > 0 ? $4 : 0.6) w lp lw 2 dt 2 lc rgb '#d62728' pt 8 t 'TDP MMU, batched (0 drawn at 0.6)'
+     sel('tdp-mmu','per-table') u 3:4 w lp lw 2 lc rgb '#d62728' pt 9 t 'TDP MMU, per-table', \
+     sel('tdp-mmu','batched') u 3:4 w lp lw 2 dt 2 lc rgb '#d62728' pt 8 t 'TDP MMU, batched'
 unset key
 set title 'cycles of the zap (cycles.flush + cycles.zap)'
 set ylabel 'simulated cycles'
