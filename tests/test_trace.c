@@ -23,7 +23,7 @@ static void assert_same(th_buf a, th_buf b)
 /* FORMAT.md: text -> binary -> text gives the canonical text back. */
 Test(trace, roundtrip_text_binary_text_identical)
 {
-	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin, back;
+	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin = { 0 }, back = { 0 };
 
 	cr_assert(txt.p);
 	cr_assert_eq(th_convert(txt, MSIM_TRACE_BINARY, &bin), 0, "%s",
@@ -32,12 +32,13 @@ Test(trace, roundtrip_text_binary_text_identical)
 	cr_assert_eq(th_convert(bin, MSIM_TRACE_TEXT, &back), 0, "%s",
 		     msim_last_error());
 	assert_same(txt, back);
+	free(txt.p); free(bin.p); free(back.p);
 }
 
 /* FORMAT.md: binary -> text -> binary gives the same bytes. */
 Test(trace, roundtrip_binary_text_binary_identical)
 {
-	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin, t2, bin2;
+	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin = { 0 }, t2 = { 0 }, bin2 = { 0 };
 
 	cr_assert_eq(th_convert(txt, MSIM_TRACE_BINARY, &bin), 0);
 	cr_assert_eq(th_convert(bin, MSIM_TRACE_TEXT, &t2), 0);
@@ -47,15 +48,17 @@ Test(trace, roundtrip_binary_text_binary_identical)
 	free(bin2.p);
 	cr_assert_eq(th_convert(bin, MSIM_TRACE_BINARY, &bin2), 0);
 	assert_same(bin, bin2);
+	free(txt.p); free(bin.p); free(t2.p); free(bin2.p);
 }
 
 /* Text -> text through the writer is the identity on canonical text. */
 Test(trace, canonical_text_is_a_fixed_point)
 {
-	th_buf txt = th_slurp(CORPUS "all-events.trace"), out;
+	th_buf txt = th_slurp(CORPUS "all-events.trace"), out = { 0 };
 
 	cr_assert_eq(th_convert(txt, MSIM_TRACE_TEXT, &out), 0);
 	assert_same(txt, out);
+	free(txt.p); free(out.p);
 }
 
 /* The round-trip corpus must cover every event type and expect kind. */
@@ -86,23 +89,25 @@ Test(trace, corpus_covers_every_event_and_expect_kind)
 Test(trace, comments_preserved_through_binary)
 {
 	th_buf in = th_slurp(CORPUS "noncanonical.trace");
-	th_buf want = th_slurp(CORPUS "noncanonical.expected"), bin, back;
+	th_buf want = th_slurp(CORPUS "noncanonical.expected"), bin = { 0 }, back = { 0 };
 
 	cr_assert_eq(th_convert(in, MSIM_TRACE_BINARY, &bin), 0, "%s",
 		     msim_last_error());
 	cr_assert_eq(th_convert(bin, MSIM_TRACE_TEXT, &back), 0);
 	assert_same(want, back);
+	free(in.p); free(want.p); free(bin.p); free(back.p);
 }
 
 /* FORMAT.md "Canonical form": spacing, key order, hex/decimal rule. */
 Test(trace, noncanonical_input_canonicalised)
 {
 	th_buf in = th_slurp(CORPUS "noncanonical.trace");
-	th_buf want = th_slurp(CORPUS "noncanonical.expected"), out;
+	th_buf want = th_slurp(CORPUS "noncanonical.expected"), out = { 0 };
 
 	cr_assert_eq(th_convert(in, MSIM_TRACE_TEXT, &out), 0, "%s",
 		     msim_last_error());
 	assert_same(want, out);
+	free(in.p); free(want.p); free(out.p);
 }
 
 /* Comment items come back in order with their exact text. */
@@ -362,7 +367,7 @@ Test(trace, writer_rejects_invalid_events)
 /* Readers report encoding, line/record numbers, offsets and size. */
 Test(trace, reader_positions)
 {
-	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin;
+	th_buf txt = th_slurp(CORPUS "all-events.trace"), bin = { 0 };
 	msim_trace_reader *r;
 	msim_event ev;
 	FILE *f;
@@ -393,6 +398,7 @@ Test(trace, reader_positions)
 	cr_assert_eq(msim_trace_next(r, &ev), MSIM_EEOF, "EOF is sticky");
 	msim_trace_close(r);
 	fclose(f);
+	free(txt.p); free(bin.p);
 }
 
 /* CRLF line ends are accepted; the last line may lack its newline. */
@@ -469,7 +475,7 @@ Test(trace, longest_comment_round_trips)
 {
 	size_t max = MSIM_TRACE_LINE_MAX - 1;
 	char *c = malloc(max + 2);
-	th_buf txt = { 0 }, bin, back;
+	th_buf txt = { 0 }, bin = { 0 }, back = { 0 };
 	msim_trace_writer *w;
 	FILE *f;
 
@@ -488,6 +494,7 @@ Test(trace, longest_comment_round_trips)
 	cr_assert_eq(th_convert(bin, MSIM_TRACE_TEXT, &back), 0, "%s", msim_last_error());
 	assert_same(txt, back);
 	free(c);
+	free(txt.p); free(bin.p); free(back.p);
 }
 
 /* Every enum value has a table row (a new event needs its row). */

@@ -89,6 +89,7 @@ Test(trace_cli, convert_round_trip_identical)
 	back = file_in_dir("b.trace");
 	cr_assert_eq(back.n, want.n);
 	cr_assert(!memcmp(back.p, want.p, want.n));
+	free(want.p), free(bin.p), free(back.p);
 	rm_tmp();
 }
 
@@ -104,11 +105,13 @@ Test(trace_cli, convert_to_text_canonicalises)
 	got = file_in_dir("c.trace");
 	cr_assert_eq(got.n, want.n);
 	cr_assert(!memcmp(got.p, want.p, want.n));
+	free(got.p);
 	/* "-" writes to stdout */
 	snprintf(args, sizeof(args), "'%s' - --to=text", CORPUS "noncanonical.trace");
 	cr_assert_eq(convert(args), 0);
 	got = file_in_dir("out");
 	cr_assert_eq(got.n, want.n);
+	free(got.p), free(want.p);
 	rm_tmp();
 }
 
@@ -125,6 +128,7 @@ Test(trace_cli, malformed_exit_2_with_file_line_and_no_output)
 		 MALFORMED "bad-number.trace");
 	cr_assert(err.p && strstr(err.p, want), "stderr: %s", err.p);
 	cr_assert_eq(stray_files(), 0, "output or temporary left behind");
+	free(err.p);
 	rm_tmp();
 }
 
@@ -149,6 +153,7 @@ Test(trace_cli, late_error_leaves_no_partial_output)
 	cr_assert(strstr(err.p, "in.trace:100002: number '0x10000000000000000' for 'id' overflows 64 bits"),
 		  "stderr: %s", err.p);
 	cr_assert_eq(stray_files(), 1, "only in.trace may remain");
+	free(err.p);
 	rm_tmp();
 }
 
@@ -164,6 +169,7 @@ Test(trace_cli, wrong_version_exit_2)
 	cr_assert(strstr(err.p, "wrong-version.mtrb:0: unsupported binary trace version 2"),
 		  "stderr: %s", err.p);
 	cr_assert_eq(stray_files(), 0);
+	free(err.p);
 	rm_tmp();
 }
 
@@ -194,6 +200,7 @@ Test(trace_cli, usage_errors_exit_2_and_help)
 	cr_assert_eq(convert("--help"), 0);
 	out = file_in_dir("out");
 	cr_assert(strstr(out.p, "usage: mmu-sim convert IN OUT [--to text|binary]"));
+	free(out.p);
 	rm_tmp();
 }
 
