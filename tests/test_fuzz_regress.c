@@ -25,6 +25,9 @@
 #define LLVMFuzzerTestOneInput fuzz_cost_one
 #include "fuzz/fuzz_cost_config.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_cli_one
+#include "fuzz/fuzz_cli_args.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*harness)(const uint8_t *data, size_t size);
 
@@ -78,4 +81,9 @@ Test(fuzz_regress, import_on_seeds)
 Test(fuzz_regress, cost_config_on_seeds)
 {
 	cr_assert_gt(run_dir(fuzz_cost_one, SRC "/tests/fuzz/seeds/cost_config"), 3);
+}
+
+Test(fuzz_regress, cli_args_on_seeds)
+{
+	cr_assert_geq(run_dir(fuzz_cli_one, SRC "/tests/fuzz/seeds/cli_args"), 3);
 }
