@@ -18,12 +18,16 @@ vg "$cli" replay "$tmp/bad.trace" > /dev/null 2>&1
 rc=$?
 set -e
 [ "$rc" = 2 ] || { echo "malformed trace under valgrind: exit $rc, want 2"; exit 1; }
+# every generator, each trace replayed under the KVM model (nested
+# workloads need one) with the TDP MMU and with shadow paging
 for w in $("$cli" help workloads | awk '/^[a-z0-9-]+$/'); do
 	vg "$cli" gen "$w" -o "$tmp/$w.trace"
-	vg "$cli" replay "$tmp/$w.trace" > /dev/null
+	for p in preset=5.18 preset=6.18-pvm; do
+		vg "$cli" replay -q --kvm "$p" "$tmp/$w.trace" > /dev/null
+	done
 done
 for t in traces/kvm/*.trace; do
 	[ -e "$t" ] || continue
-	vg "$cli" replay "$t" > /dev/null
+	vg "$cli" validate --preset 6.18-pvm "$t" > /dev/null
 done
 echo "valgrind smoke: clean"
