@@ -272,6 +272,15 @@ static int feature_flag(msim_cpu_features *f, const char *name, bool on)
 	return 0;
 }
 
+void cli_machine_args_init(struct cli_machine_args *a)
+{
+	msim_machine_opts mo = MSIM_MACHINE_OPTS_INIT;
+
+	memset(a, 0, sizeof(*a));
+	a->mo = mo;
+	a->format = MSIM_FORMAT_TABLE;
+}
+
 int cli_machine_opt(struct cli_machine_args *a, int argc, char **argv, int *i)
 {
 	const char *o = argv[*i];

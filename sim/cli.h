@@ -58,6 +58,9 @@ struct cli_machine_args {
 	int verbose;
 };
 
+/* Defaults: MSIM_MACHINE_OPTS_INIT, table format, stdout. */
+void cli_machine_args_init(struct cli_machine_args *a);
+
 /*
  * Try to consume one shared option at argv[*i]; returns 1 if consumed
  * (advancing *i past its value), 0 if not ours, -1 on a bad value

@@ -69,15 +69,6 @@ static void print_event_result(void *ctx, const msim_event *ev,
 	fputc('\n', f);
 }
 
-static void init_args(struct cli_machine_args *a)
-{
-	msim_machine_opts mo = MSIM_MACHINE_OPTS_INIT;
-
-	memset(a, 0, sizeof(*a));
-	a->mo = mo;
-	a->format = MSIM_FORMAT_TABLE;
-}
-
 int cli_replay(int argc, char **argv)
 {
 	struct cli_machine_args a;
@@ -89,7 +80,7 @@ int cli_replay(int argc, char **argv)
 	uint64_t max_events = 0;
 	int r;
 
-	init_args(&a);
+	cli_machine_args_init(&a);
 	for (int i = 1; i < argc; i++) {
 		int c = cli_machine_opt(&a, argc, argv, &i);
 
@@ -213,7 +204,7 @@ int cli_compare(int argc, char **argv)
 	struct cli_out out = { 0 };
 	int rc = CLI_BADINPUT, bare = 0, r;
 
-	init_args(&a);
+	cli_machine_args_init(&a);
 	for (int i = 1; i < argc; i++) {
 		int c = cli_machine_opt(&a, argc, argv, &i);
 

@@ -28,7 +28,6 @@ static const char validate_help[] =
 int cli_validate(int argc, char **argv)
 {
 	struct cli_machine_args a;
-	msim_machine_opts mo = MSIM_MACHINE_OPTS_INIT;
 	msim_validate_opts vo = MSIM_VALIDATE_OPTS_INIT;
 	msim_validate_report *rep;
 	struct cli_out out;
@@ -36,8 +35,7 @@ int cli_validate(int argc, char **argv)
 	char preset[96];
 	int r;
 
-	memset(&a, 0, sizeof(a));
-	a.mo = mo;
+	cli_machine_args_init(&a);
 	for (int i = 1; i < argc; i++) {
 		int c = cli_machine_opt(&a, argc, argv, &i);
 

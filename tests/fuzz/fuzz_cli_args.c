@@ -54,7 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[4097], *argv[33];
 	int argc = 0;
 	struct cli_machine_args a;
-	msim_machine_opts mo = MSIM_MACHINE_OPTS_INIT;
 
 	if (size > 4096)
 		size = 4096;
@@ -64,8 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		argv[argc++] = p;
 	argv[argc] = NULL;
 
-	memset(&a, 0, sizeof(a));
-	a.mo = mo;
+	cli_machine_args_init(&a);
 	for (int i = 0; i < argc; i++)
 		if (cli_machine_opt(&a, argc, argv, &i) < 0)
 			break;
