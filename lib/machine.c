@@ -426,10 +426,6 @@ static int ev_vmentry(struct msim_machine *m, struct msim_vcpu *v,
 	}
 	v->nested.l1 = v->regs;
 	v->nested.guest_mode = true;
-	v->nested.ept = e.ept;
-	v->nested.eptp = e.eptp;
-	v->nested.vpid_en = e.vpid_en;
-	v->nested.vpid = e.vpid;
 	v->regs.cr0 = e.cr0;
 	v->regs.cr3 = e.cr3;
 	v->regs.cr4 = e.cr4;

@@ -104,9 +104,9 @@ int msim_machine_hw_setup(struct msim_machine *m)
 			return r;
 		m->ept_next = HOST_EPT_BASE + 0x1000;
 	}
-	m->c_cycles_kvm_access = msim_stats_register(m->stats, "kvm.access_exits",
+	m->c_kvm_access_exits = msim_stats_register(m->stats, "kvm.access_exits",
 						     "accesses that took a shadow #PF / EPT violation exit");
-	return m->c_cycles_kvm_access < 0 ? m->c_cycles_kvm_access : 0;
+	return m->c_kvm_access_exits < 0 ? m->c_kvm_access_exits : 0;
 }
 
 /* ------------------------------------------------------------ tags */
@@ -256,26 +256,29 @@ static void account_result(struct msim_machine *m, struct msim_vcpu *v,
 	}
 }
 
+/* What vCPU v runs: its guest tables, registers and tag context (1D). */
+static void xlat_init(struct msim_machine *m, struct msim_vcpu *v, msim_hw_xlat *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->mem = m->mem;
+	x->cpu = &m->opts.features;
+	x->regs = &v->regs;
+	msim_machine_vcpu_tag(m, v, &x->tag);
+}
+
 static int access_bare(struct msim_machine *m, struct msim_vcpu *v,
 		       const msim_event *ev, unsigned acc, msim_event_result *res)
 {
+	msim_nested n = MSIM_NESTED_INIT;
 	msim_hw_xlat x;
 	msim_hw_result hr;
 	int r;
 
-	msim_nested n = MSIM_NESTED_INIT;
-
-	memset(&x, 0, sizeof(x));
-	x.mem = m->mem;
-	x.cpu = &m->opts.features;
-	x.regs = &v->regs;
+	xlat_init(m, v, &x);
 	if (m->host_mem) {
 		n.mem = m->host_mem;
 		n.eptp = HOST_EPT_BASE | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
 		x.nested = &n;
-	}
-	msim_machine_vcpu_tag(m, v, &x.tag);
-	if (m->host_mem) {
 		x.tag.nested = true;
 		x.tag.ep4ta = HOST_EPT_BASE;
 	}
@@ -304,7 +307,7 @@ static int kvm_fault_in(struct msim_machine *m, struct msim_vcpu *v,
 		return r;
 	*kvm_cycles += kr.cycles;
 	if (kr.exits || kr.emulated) {
-		msim_stats_add(m->stats, m->c_cycles_kvm_access, 1);
+		msim_stats_add(m->stats, m->c_kvm_access_exits, 1);
 		/* KVM's software walk is what a recording shows */
 		observe_walk(m, v, gw);
 	}
@@ -332,11 +335,7 @@ static int access_kvm(struct msim_machine *m, struct msim_vcpu *v,
 			res->cycles = kvm_cycles;
 		return 0;
 	}
-	memset(&x, 0, sizeof(x));
-	x.mem = m->mem;
-	x.cpu = &m->opts.features;
-	x.regs = &v->regs;
-	msim_machine_vcpu_tag(m, v, &x.tag);
+	xlat_init(m, v, &x);
 	if (!msim_tlb_lookup(msim_hw_tlb(v->hw), &x.tag, gva, acc & MSIM_WACC_FETCH, &hit) ||
 	    msim_rights_check(hit.rights, &v->regs, acc) ||
 	    ((acc & MSIM_WACC_WRITE) && !hit.rights->dirty)) {

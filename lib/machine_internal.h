@@ -19,13 +19,9 @@ struct msim_smm_state {
 	msim_paging_regs saved;
 };
 
-/* Nested VMX state as seen by the machine (vmcs12 fields of the last entry). */
+/* Nested VMX as the machine sees it; the vmcs12 controls live in the KVM model. */
 struct msim_nested_state {
 	bool guest_mode;       /* L2 is running */
-	bool ept;              /* vmcs12 enables EPT */
-	uint64_t eptp;         /* EPT12 */
-	bool vpid_en;
-	uint16_t vpid;         /* vpid12 */
 	msim_paging_regs l1;   /* L1 state saved at entry, restored at exit */
 };
 
@@ -57,7 +53,7 @@ struct msim_machine {
 	/* counter indexes registered at creation */
 	int c_events[MSIM_EV_COUNT_];
 	int c_gp, c_access_ok, c_access_pf, c_access_other, c_expect, c_ad;
-	int c_cycles_kvm_access, c_cycles_total;
+	int c_kvm_access_exits, c_cycles_total;
 };
 
 /* Report an observation to the observer, if any. */
