@@ -17,27 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
+
 #include "hw.h"
 #include "internal.h"
 
 #define PAGES 48
 #define TARGET 150e6
-
-/* CPU time of this process: the rate "on one core" even when other
- * jobs share the machine (wall time is printed too). */
-static double cpu_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double wall_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double report(const char *name, uint64_t n, double cpu, double wall)
 {
@@ -108,8 +94,8 @@ int main(int argc, char **argv)
 		double c_s, w_s, rr;
 		uint64_t m = n / 5;
 
-		t0 = cpu_now();
-		w0 = wall_now();
+		t0 = bench_cpu_now();
+		w0 = bench_wall_now();
 		for (uint64_t i = 0, k = 0; i < m; i++) {
 			sink += (uint64_t)msim_tlb_lookup(msim_hw_tlb(hw), &x.tag,
 							  va[k], false, &h);
@@ -117,8 +103,8 @@ int main(int argc, char **argv)
 			if (++k == PAGES)
 				k = 0;
 		}
-		c_s = cpu_now() - t0;
-		w_s = wall_now() - w0;
+		c_s = bench_cpu_now() - t0;
+		w_s = bench_wall_now() - w0;
 		rr = m / c_s;
 		if (rr > rate) {
 			rate = rr;
@@ -129,15 +115,15 @@ int main(int argc, char **argv)
 	report("tlb_lookup (L1 hits)", n / 5, best_cpu, best_wall);
 
 	n /= 4;
-	t0 = cpu_now();
-	w0 = wall_now();
+	t0 = bench_cpu_now();
+	w0 = bench_wall_now();
 	for (uint64_t i = 0, k = 0; i < n; i++) {
 		msim_hw_access(hw, &x, va[k], MSIM_WACC_USER, &r);
 		sink += r.cycles;
 		if (++k == PAGES)
 			k = 0;
 	}
-	report("hw_access (TLB hits)", n, cpu_now() - t0, wall_now() - w0);
+	report("hw_access (TLB hits)", n, bench_cpu_now() - t0, bench_wall_now() - w0);
 	printf("(checksum %llu, tlb.l1d.hit %llu)\n", (unsigned long long)sink,
 	       (unsigned long long)msim_stats_get(st, "tlb.l1d.hit"));
 	msim_hw_free(hw);

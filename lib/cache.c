@@ -21,6 +21,18 @@ struct clevel {
 	bool hash; /* LLC: slice/set hash of the upper address bits */
 };
 
+/*
+ * Where a line was found in the first level: while no line entered that
+ * level (gen unchanged), it is still there, so a repeated hit needs no
+ * set scan. Direct-mapped by line number.
+ */
+#define CMEMO 64
+struct cmemo {
+	uint64_t ln1;     /* line number + 1, 0 = empty */
+	uint64_t gen;
+	uint64_t *stamp;  /* the way's LRU stamp */
+};
+
 struct msim_cache {
 	struct clevel own[3];    /* levels this hierarchy allocated */
 	struct clevel *lv[3];    /* levels in lookup order (LLC may be shared) */
@@ -29,6 +41,10 @@ struct msim_cache {
 	unsigned dram;
 	uint64_t own_tick;
 	uint64_t *tick;          /* LRU clock; the LLC owner's when shared */
+	uint64_t gen;            /* bumped whenever a line enters level 0 */
+	bool memo_ok;            /* level 0 is this hierarchy's own (not a
+				  * shared LLC other vCPUs change) */
+	struct cmemo memo[CMEMO];
 };
 
 static int level_init(struct clevel *l, const msim_cache_level *g,
@@ -92,6 +108,8 @@ static int create(msim_cache **out, const msim_cost_params *p,
 		c->own[i].hash = i == 2;
 		c->lv[c->nlv++] = &c->own[i];
 	}
+	for (unsigned i = 0; i < 3; i++)
+		c->memo_ok |= c->nlv && c->lv[0] == &c->own[i];
 	*out = c;
 	return 0;
 }
@@ -109,8 +127,11 @@ int msim_cache_create_shared(msim_cache **out, const msim_cost_params *p,
 	return create(out, p, llc_of);
 }
 
-/* Look `ln` up in one level; on a miss install it over the LRU way. */
-static bool level_access(struct clevel *l, uint64_t ln, uint64_t tick)
+/*
+ * Look `ln` up in one level; on a miss install it over the LRU way.
+ * Returns the way's stamp slot on a hit, NULL on a miss.
+ */
+static uint64_t *level_access(struct clevel *l, uint64_t ln, uint64_t tick)
 {
 	uint64_t x = ln;
 	uint64_t set;
@@ -125,14 +146,14 @@ static bool level_access(struct clevel *l, uint64_t ln, uint64_t tick)
 	for (unsigned w = 0; w < l->ways; w++)
 		if (tag[w] == ln + 1) {
 			st[w] = tick;
-			return true;
+			return &st[w];
 		}
 	for (unsigned w = 1; w < l->ways; w++)
 		if (st[w] < st[victim])
 			victim = w;
 	tag[victim] = ln + 1;
 	st[victim] = tick;
-	return false;
+	return NULL;
 }
 
 unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
@@ -141,7 +162,24 @@ unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 	uint64_t ln = pa >> c->line_shift;
 	unsigned first = from_l2 && c->nlv > 1 ? 1 : 0;
 	uint64_t tick = ++*c->tick;
+	struct cmemo *mo = &c->memo[ln % CMEMO];
 
+	if (!first && c->memo_ok) {
+		uint64_t *st;
+
+		if (mo->ln1 == ln + 1 && mo->gen == c->gen) {
+			*mo->stamp = tick;
+			*cycles += c->lv[0]->latency;
+			return 1;
+		}
+		if ((st = level_access(c->lv[0], ln, tick))) {
+			*mo = (struct cmemo){ ln + 1, c->gen, st };
+			*cycles += c->lv[0]->latency;
+			return 1;
+		}
+		c->gen++; /* ln replaced a line of level 0 */
+		first = 1;
+	}
 	for (unsigned i = first; i < c->nlv; i++)
 		/* a miss installs the line on the way down (inclusive fill) */
 		if (level_access(c->lv[i], ln, tick)) {
@@ -154,6 +192,7 @@ unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 
 void msim_cache_flush(msim_cache *c)
 {
+	c->gen++;
 	for (unsigned i = 0; i < c->nlv; i++) {
 		memset(c->lv[i]->tag, 0, c->lv[i]->sets * c->lv[i]->ways * 8);
 		memset(c->lv[i]->stamp, 0, c->lv[i]->sets * c->lv[i]->ways * 8);

@@ -2,11 +2,13 @@
  * The hardware access path: TLB -> PSC-started walk -> fill -> price.
  * See hw.h. SPDX-License-Identifier: MIT
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hw.h"
 #include "internal.h"
+#include "stats_internal.h"
 #include "tlb_internal.h"
 
 enum {
@@ -40,6 +42,23 @@ static const char *const cnames[C_COUNT_][2] = {
 	{ "tlb.inval", "invalidation operations applied" },
 };
 
+/*
+ * Hit memo: an L1 TLB hit that passed the use-time checks, remembered per
+ * (4K page, access kind, RFLAGS.AC). While the TLB (tlb_gen) and the
+ * caller's context (ctx_gen) are unchanged, a lookup would find the same
+ * entry and the checks would pass again, so only its replacement state
+ * is updated. Direct-mapped by page number.
+ */
+#define HW_MEMO 64
+struct hw_memo {
+	uint64_t key;        /* memo_key(), 0 = empty */
+	uint64_t ctx_gen, tlb_gen;
+	const msim_hw_xlat *x;
+	struct msim_tlbe *e;
+	struct msim_tarr *a;
+	unsigned set, way;
+};
+
 struct msim_hw {
 	msim_cost_params cost;
 	msim_tlb *tlb;
@@ -51,12 +70,13 @@ struct msim_hw {
 	int64_t pf_delta;
 	msim_tlb_ctx hook_tag;  /* tag the nested hooks see during a walk */
 	msim_walk_result walk;  /* scratch, reused: no allocation per access */
+	struct hw_memo memo[HW_MEMO];
 };
 
 static inline void bump(msim_hw *hw, unsigned i, uint64_t v)
 {
 	if (hw->stats && v)
-		msim_stats_add(hw->stats, hw->c[i], v);
+		msim_stats_inc(hw->stats, hw->c[i], v);
 }
 
 int msim_hw_create(msim_hw **out, const msim_hw_opts *opts)
@@ -288,6 +308,39 @@ static void prefetch_cover(msim_hw *hw, uint64_t la, msim_hw_result *res)
 	hw->pf_last = la;
 }
 
+static inline uint64_t memo_key(uint64_t la, unsigned access,
+				const msim_paging_regs *regs)
+{
+	return (la >> 12) << 8 | (access & 0x3f) << 2 |
+	       !!(regs->rflags & MSIM_RFLAGS_AC) << 1 | 1;
+}
+
+/* Remember the L1 hit `h` just found usable for (la, access). */
+static void memo_fill(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
+		      unsigned access, const msim_tlb_hit *h)
+{
+	struct hw_memo *mo = &hw->memo[(la >> 12) % HW_MEMO];
+	struct msim_tlbe *e = (struct msim_tlbe *)((char *)h->rights -
+						   offsetof(struct msim_tlbe, rights));
+	unsigned shift = (unsigned)(e->key >> 1) & 0x3f;
+	struct msim_tarr *l1 = (access & MSIM_WACC_FETCH) ? hw->tlb->l1i
+							 : hw->tlb->l1d;
+	struct msim_tarr *a = &l1[shift >= 30 ? MSIM_PS_1G
+				  : shift >= 21 ? MSIM_PS_2M : MSIM_PS_4K];
+	size_t i = (size_t)(e - a->e);
+
+	if (!a->e || i >= (size_t)a->sets * a->ways)
+		return; /* not an L1 entry: nothing to remember */
+	mo->key = memo_key(la, access, x->regs);
+	mo->ctx_gen = x->ctx_gen;
+	mo->tlb_gen = hw->tlb->gen;
+	mo->x = x;
+	mo->e = e;
+	mo->a = a;
+	mo->set = (unsigned)(i / a->ways);
+	mo->way = (unsigned)(i % a->ways);
+}
+
 int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		   unsigned access, msim_hw_result *res)
 {
@@ -308,8 +361,23 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		res->page_size = 4096;
 		goto data;
 	}
+	if (x->ctx_gen) {
+		struct hw_memo *mo = &hw->memo[(la >> 12) % HW_MEMO];
+
+		if (mo->key == memo_key(la, access, x->regs) &&
+		    mo->ctx_gen == x->ctx_gen && mo->tlb_gen == hw->tlb->gen &&
+		    mo->x == x) {
+			msim_tarr_used(mo->a, mo->e, mo->set, mo->way);
+			msim_tlb_hit_out(mo->e, la, 1, &h);
+			lvl = 1;
+			goto usable;
+		}
+	}
 	lvl = msim_tlb_lookup_inline(hw->tlb, &x->tag, la, fetch, &h);
 	if (lvl && hit_usable(x, &h, access)) {
+		if (lvl == 1 && x->ctx_gen)
+			memo_fill(hw, x, la, access, &h);
+usable:
 		res->tlb_level = (unsigned)lvl;
 		res->pa = h.pa;
 		res->gpa = h.gpa;

@@ -36,6 +36,12 @@ typedef struct msim_hw_xlat {
 	msim_tlb_ctx tag;               /**< PCID / VPID|ASID / EP4TA, PGE */
 	msim_ad_policy ad_policy;
 	msim_ad_order ad_order;
+	/** Caller's generation of everything above and of the registers'
+	 * rights fields (CR0.WP, CR4, EFER, PKRU/PKRS) other than CPL and
+	 * RFLAGS.AC: non-zero lets msim_hw_access remember L1 TLB hits and
+	 * repeat them without a lookup while neither this value nor the
+	 * TLB changed. 0: no memo (the caller cannot promise that). */
+	uint64_t ctx_gen;
 } msim_hw_xlat;
 
 /** Build the tag context from registers: pcid from CR3[11:0] when

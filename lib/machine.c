@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stats_internal.h"
 #include "machine_internal.h"
 #include "mmu_sim/trace.h"
 
@@ -59,6 +60,7 @@ int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
 	if (!m)
 		return msim_err(MSIM_ENOMEM, "out of memory");
 	m->opts = *opts;
+	m->gen = 1; /* vCPUs start with bare_gen 0: no context cached */
 	if (opts->kvm && *opts->kvm) {
 		msim_kvm_opts ko = MSIM_KVM_OPTS_INIT;
 
@@ -132,7 +134,7 @@ msim_stats *msim_machine_stats(msim_machine *m)
 		if ((int)i != m->c_cycles_total &&
 		    !strncmp(msim_stats_name(m->stats, i), "cycles.", 7))
 			sum += msim_stats_value(m->stats, (int)i);
-	msim_stats_add(m->stats, m->c_cycles_total,
+	msim_stats_inc(m->stats, m->c_cycles_total,
 		       sum - msim_stats_value(m->stats, m->c_cycles_total));
 	return m->stats;
 }
@@ -180,7 +182,7 @@ static int ev_machine(struct msim_machine *m, const msim_event *ev)
 static void note_gp(struct msim_machine *m, struct msim_vcpu *v,
 		    msim_event_result *res, const char *why)
 {
-	msim_stats_add(m->stats, m->c_gp, 1);
+	msim_stats_inc(m->stats, m->c_gp, 1);
 	msim_machine_observe(m, v->id, MSIM_EXP_GP, 0, 0, 0);
 	if (res) {
 		res->gp = true;
@@ -512,7 +514,10 @@ int msim_machine_event(msim_machine *m, const msim_event *ev,
 	if (!ev || ev->type == MSIM_EV_NONE || ev->type >= MSIM_EV_COUNT_)
 		return msim_err(MSIM_EINVAL, "unknown event type %u",
 				ev ? ev->type : 0);
-	msim_stats_add(m->stats, m->c_events[ev->type], 1);
+	msim_stats_inc(m->stats, m->c_events[ev->type], 1);
+	if (ev->type != MSIM_EV_ACCESS && ev->type != MSIM_EV_EXPECT &&
+	    ev->type != MSIM_EV_MARK && ev->type != MSIM_EV_UNTRACKED)
+		m->gen++;
 	if (ev->type == MSIM_EV_MACHINE)
 		return ev_machine(m, ev);
 	if (!m->started && (r = machine_start(m)))
@@ -553,7 +558,7 @@ int msim_machine_event(msim_machine *m, const msim_event *ev,
 	case MSIM_EV_PKRS:
 		return ev_pkr(v, ev);
 	case MSIM_EV_EXPECT:
-		msim_stats_add(m->stats, m->c_expect, 1);
+		msim_stats_inc(m->stats, m->c_expect, 1);
 		return 0;
 	case MSIM_EV_MARK:
 	case MSIM_EV_UNTRACKED: /* validation metadata, no state */

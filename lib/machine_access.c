@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stats_internal.h"
 #include "machine_internal.h"
 
 /* Identity-EPT tables (bare metal, "-2d" presets) live high in host memory. */
@@ -171,7 +172,7 @@ static int ept_map(struct msim_machine *m, uint64_t gpa)
  * here: the preset describes a guest whose memory is already backed).
  */
 static int hw_access_identity(struct msim_machine *m, struct msim_vcpu *v,
-			      msim_hw_xlat *x, uint64_t gva, unsigned acc,
+			      const msim_hw_xlat *x, uint64_t gva, unsigned acc,
 			      msim_hw_result *hr)
 {
 	int r;
@@ -220,7 +221,7 @@ static void observe_walk(struct msim_machine *m, struct msim_vcpu *v,
 					     ref->addr, w->entries[ref->level].value);
 		} else if (ref->kind == MSIM_REF_AD_WRITE) {
 			msim_gmem_read(m->mem, ref->addr, ref->size, &val);
-			msim_stats_add(m->stats, m->c_ad, 1);
+			msim_stats_inc(m->stats, m->c_ad, 1);
 			msim_machine_observe(m, v->id, MSIM_EXP_AD, ref->addr, val, 0);
 		}
 	}
@@ -234,7 +235,7 @@ static void account_result(struct msim_machine *m, struct msim_vcpu *v,
 		res->fault = *f;
 	switch (f->kind) {
 	case MSIM_FAULT_NONE:
-		msim_stats_add(m->stats, m->c_access_ok, 1);
+		msim_stats_inc(m->stats, m->c_access_ok, 1);
 		msim_machine_observe(m, v->id, MSIM_EXP_OK, gva, gpa, 0);
 		if (res) {
 			res->translated = true;
@@ -243,15 +244,15 @@ static void account_result(struct msim_machine *m, struct msim_vcpu *v,
 		}
 		break;
 	case MSIM_FAULT_PF:
-		msim_stats_add(m->stats, m->c_access_pf, 1);
+		msim_stats_inc(m->stats, m->c_access_pf, 1);
 		msim_machine_observe(m, v->id, MSIM_EXP_PF, f->cr2, f->pf_ec, 0);
 		break;
 	case MSIM_FAULT_GP:
-		msim_stats_add(m->stats, m->c_access_other, 1);
+		msim_stats_inc(m->stats, m->c_access_other, 1);
 		msim_machine_observe(m, v->id, MSIM_EXP_GP, 0, 0, 0);
 		break;
 	default:
-		msim_stats_add(m->stats, m->c_access_other, 1);
+		msim_stats_inc(m->stats, m->c_access_other, 1);
 		break;
 	}
 }
@@ -266,23 +267,33 @@ static void xlat_init(struct msim_machine *m, struct msim_vcpu *v, msim_hw_xlat 
 	msim_machine_vcpu_tag(m, v, &x->tag);
 }
 
+static const msim_hw_xlat *bare_xlat(struct msim_machine *m,
+				     struct msim_vcpu *v)
+{
+	msim_hw_xlat *x = &v->bare_x;
+
+	if (msim_likely(v->bare_gen == m->gen))
+		return x;
+	xlat_init(m, v, x);
+	if (m->host_mem) {
+		v->bare_n = (msim_nested)MSIM_NESTED_INIT;
+		v->bare_n.mem = m->host_mem;
+		v->bare_n.eptp = HOST_EPT_BASE | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
+		x->nested = &v->bare_n;
+		x->tag.nested = true;
+		x->tag.ep4ta = HOST_EPT_BASE;
+	}
+	v->bare_gen = x->ctx_gen = m->gen;
+	return x;
+}
+
 static int access_bare(struct msim_machine *m, struct msim_vcpu *v,
 		       const msim_event *ev, unsigned acc, msim_event_result *res)
 {
-	msim_nested n = MSIM_NESTED_INIT;
-	msim_hw_xlat x;
 	msim_hw_result hr;
 	int r;
 
-	xlat_init(m, v, &x);
-	if (m->host_mem) {
-		n.mem = m->host_mem;
-		n.eptp = HOST_EPT_BASE | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
-		x.nested = &n;
-		x.tag.nested = true;
-		x.tag.ep4ta = HOST_EPT_BASE;
-	}
-	if ((r = hw_access_identity(m, v, &x, ev->arg[1], acc, &hr)))
+	if ((r = hw_access_identity(m, v, bare_xlat(m, v), ev->arg[1], acc, &hr)))
 		return r;
 	if (hr.walk)
 		observe_walk(m, v, hr.walk);
@@ -307,7 +318,7 @@ static int kvm_fault_in(struct msim_machine *m, struct msim_vcpu *v,
 		return r;
 	*kvm_cycles += kr.cycles;
 	if (kr.exits || kr.emulated) {
-		msim_stats_add(m->stats, m->c_kvm_access_exits, 1);
+		msim_stats_inc(m->stats, m->c_kvm_access_exits, 1);
 		/* KVM's software walk is what a recording shows */
 		observe_walk(m, v, gw);
 	}

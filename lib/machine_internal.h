@@ -32,11 +32,19 @@ struct msim_vcpu {
 	struct msim_nested_state nested;
 	msim_kvm_vcpu *kvm;    /* KVM model's view of this vCPU (NULL: bare metal) */
 	msim_hw *hw;           /* TLBs, PSCs, caches of this logical CPU */
+	/* bare metal: the translation context, rebuilt only when an event
+	 * other than an access may have changed it (bare_gen != m->gen);
+	 * rebuilding it per access costs more than the TLB hit itself */
+	uint64_t bare_gen;
+	msim_hw_xlat bare_x;
+	msim_nested bare_n;
 };
 
 struct msim_machine {
 	msim_machine_opts opts;
 	bool started;          /* first non-`machine` event seen */
+	uint64_t gen;          /* bumped by every event that may change state
+				* a vCPU's cached translation context depends on */
 	unsigned nr_vcpus;
 	struct msim_vcpu *vcpus;
 	msim_gmem *mem;        /* guest-physical memory */

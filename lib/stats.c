@@ -8,16 +8,10 @@
 #include <string.h>
 
 #include "internal.h"
-#include "mmu_sim/stats.h"
+#include "stats_internal.h"
 
 #define STATS_MAX_COUNTERS 4096
 
-struct msim_stats {
-	uint64_t *val;
-	char **name;
-	char **desc;
-	unsigned n, cap;
-};
 
 int msim_stats_create(msim_stats **out)
 {

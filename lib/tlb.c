@@ -98,6 +98,9 @@ struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
 	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
 	unsigned victim = a->ways;
 
+	if (a->gen)
+		++*a->gen;
+
 	/* same translation already cached: replace it, never duplicate */
 	for (unsigned w = 0; w < a->ways; w++)
 		if (row[w].key == key && row[w].ep == t->ep &&
@@ -177,6 +180,9 @@ unsigned msim_tarr_inval(struct msim_tarr *a, const struct msim_tmatch *m)
 {
 	unsigned n = 0;
 
+	if (a->gen)
+		++*a->gen;
+
 	for (size_t i = 0; i < (size_t)a->sets * a->ways; i++)
 		if (tm_hit(&a->e[i], m)) {
 			a->e[i].key = 0;
@@ -225,6 +231,11 @@ int msim_tlb_create(msim_tlb **out, const msim_tlb_config *cfg)
 		msim_tlb_free(t);
 		return rc;
 	}
+	for (int i = 0; i < MSIM_PS_COUNT_; i++)
+		t->l1d[i].gen = t->l1i[i].gen = &t->gen;
+	t->stlb.gen = t->stlb1g.gen = t->ntlb.gen = &t->gen;
+	for (int l = 0; l < 6; l++)
+		t->psc[l].gen = t->npsc[l].gen = &t->gen;
 	*out = t;
 	return 0;
 }

@@ -41,6 +41,8 @@ struct msim_tarr {
 	msim_repl repl;
 	uint64_t tick;
 	uint64_t rng;
+	uint64_t *gen; /* owner's change counter: bumped by every fill and
+			* invalidation (memoised hits check it) */
 };
 
 /* Tag values an entry must carry to be used under a context. */
@@ -80,25 +82,54 @@ struct msim_tlbe *msim_tarr_slot(struct msim_tarr *a, uint64_t key,
 				 const struct msim_ttag *tag);
 unsigned msim_tarr_count(const struct msim_tarr *a);
 
-/* Find key under tag; touches on hit. Hot path: inline. */
+static inline bool msim_tarr_tag_ok(const struct msim_tlbe *e,
+				    const struct msim_ttag *t)
+{
+	return e->ep == t->ep && e->vpid == t->vpid &&
+	       (e->pcid == t->pcid || (e->global && t->pge));
+}
+
+static inline void msim_tarr_used(struct msim_tarr *a, struct msim_tlbe *e,
+				  unsigned set, unsigned w)
+{
+	if (a->repl == MSIM_REPL_LRU)
+		e->stamp = ++a->tick;
+	else if (a->repl == MSIM_REPL_PLRU)
+		msim_tarr_touch(a, set, w);
+}
+
+/*
+ * Find key under tag; touches on hit. Hot path: inline. The ways are
+ * compared without branching (which way hits is data-dependent and would
+ * mispredict), then only key matches are checked for their tags.
+ */
 static inline struct msim_tlbe *msim_tarr_find(struct msim_tarr *a,
 					       uint64_t key,
 					       const struct msim_ttag *t)
 {
-	unsigned set = msim_tarr_set(a, key);
-	struct msim_tlbe *row = a->e + (size_t)set * a->ways;
+	unsigned set = msim_tarr_set(a, key), ways = a->ways;
+	struct msim_tlbe *row = a->e + (size_t)set * ways;
 
-	for (unsigned w = 0; w < a->ways; w++) {
-		struct msim_tlbe *e = &row[w];
-		if (e->key == key && e->ep == t->ep && e->vpid == t->vpid &&
-		    (e->pcid == t->pcid || (e->global && t->pge))) {
-			if (a->repl == MSIM_REPL_LRU)
-				e->stamp = ++a->tick;
-			else if (a->repl == MSIM_REPL_PLRU)
-				msim_tarr_touch(a, set, w);
-			return e;
+	if (msim_likely(ways <= 64)) {
+		uint64_t m = 0;
+
+		for (unsigned w = 0; w < ways; w++)
+			m |= (uint64_t)(row[w].key == key) << w;
+		for (; m; m &= m - 1) {
+			unsigned w = (unsigned)__builtin_ctzll(m);
+
+			if (msim_likely(msim_tarr_tag_ok(&row[w], t))) {
+				msim_tarr_used(a, &row[w], set, w);
+				return &row[w];
+			}
 		}
+		return NULL;
 	}
+	for (unsigned w = 0; w < ways; w++)
+		if (row[w].key == key && msim_tarr_tag_ok(&row[w], t)) {
+			msim_tarr_used(a, &row[w], set, w);
+			return &row[w];
+		}
 	return NULL;
 }
 
@@ -130,6 +161,10 @@ struct msim_tlb {
 	const msim_tlb_ctx *hook_ctx;
 	/* lookups made through the hooks since the last read (pricing) */
 	unsigned ntlb_lookups, npsc_lookups;
+	/* bumped whenever any entry of any array is written or removed:
+	 * a lookup result remembered under an unchanged gen is still the
+	 * result a lookup would give now (hw.c's hit memo) */
+	uint64_t gen;
 };
 
 /* ------------------------------------------------------------ lookup */
