@@ -129,7 +129,11 @@ static bool steps_near(const double *v, unsigned n, int i)
  * Known deviations, each explained in traces/hw/README.md: the 2 MB
  * sequential chase on this machine loses STLB hits from 431 pages on,
  * the random one only from 512 on; the model (XOR-folded 2048x16 STLB,
- * 4K-sized combined entries) gives both at 512-609.
+ * 4K-sized combined entries) gives both at 512-609. Re-measured
+ * 2026-11-21 (traces/hw/diag-2m-emr-kvm.csv): reproducible, and caused by
+ * constant-linear-stride address streams (any order with long runs of
+ * one stride loses hits early; the same pages with hashed line offsets do
+ * not), i.e. a hardware prefetcher whose STLB footprint is unidentified.
  */
 static const struct { const char *ps, *order; uint64_t pages; } known_dev[] = {
 	{ "2m", "seq", 431 },
