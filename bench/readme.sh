@@ -137,8 +137,13 @@ done
 
 # throughput.csv: benchmark,events_per_s,target_per_s,note
 T() { v "$1" throughput.csv "\$1 ~ /^$2/" "$3" "${4:-%.1f}"; }
+T tp_replay 'TLB-hit replay: msim_machine_events' '$2 / 1e6'
+T tp_replay_ev 'TLB-hit replay: msim_machine_event' '$2 / 1e6'
+T tp_replay_bin 'TLB-hit replay: binary' '$2 / 1e6'
+T tp_replay_txt 'TLB-hit replay: text' '$2 / 1e6'
 T tp_tlb 'TLB hit: msim_tlb_lookup' '$2 / 1e6'
 T tp_hw 'TLB hit: full hw access' '$2 / 1e6'
+T tp_hw_memo 'TLB hit: hw access' '$2 / 1e6'
 T tp_walk4 '4-level walk' '$2 / 1e6'
 T tp_walk2d '2D walk' '$2 / 1e6' '%.2f'
 T tp_kvm_min 'CR-event replay: slowest' '$2 / 1e6' '%.2f'

@@ -1,14 +1,16 @@
 /*
- * tlb_hit: throughput of TLB-hit-dominated access streams on one core.
+ * tlb_hit: the components of a TLB-hit access on one core, 48 hot 4K pages
+ * (all L1 DTLB hits) visited in a fixed random order:
  *
- *  1. msim_tlb_lookup over 48 hot 4K pages (all L1 DTLB hits): the TLB
- *     model's hot path. Target: >= 150 M events/s.
- *  2. msim_hw_access over the same pages (lookup + use-time rights check +
- *     L1D pricing + counters): the full hardware path per access.
+ *  1. msim_tlb_lookup: the TLB model's lookup;
+ *  2. msim_hw_access without the hit memo (x.ctx_gen = 0): lookup +
+ *     use-time rights check + L1D pricing + counters, every time;
+ *  3. msim_hw_access with the memo (what the machine uses).
  *
- * Prints "<name> <events> events in <s> s CPU: <M> M events/s" per stream
- * (CPU time of this process, best of 5 rounds for stream 1) and exits 1 if
- * stream 1 is below the target (MSIM_BENCH_NOFAIL=1: only report).
+ * The replay target (>= 150 M events/s) is bench_replay_hit's; this one
+ * only reports. Prints "<name> <events> events in <s> s CPU: <M> M
+ * events/s" per stream (CPU time of this process; best of 5 rounds for
+ * stream 1).
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
@@ -23,7 +25,6 @@
 #include "internal.h"
 
 #define PAGES 48
-#define TARGET 150e6
 
 static double report(const char *name, uint64_t n, double cpu, double wall)
 {
@@ -70,6 +71,15 @@ int main(int argc, char **argv)
 				(0x10000000 + (uint64_t)i * 4096) | 0x67);
 		va[i] = v + (uint64_t)(i % 64) * 64;
 	}
+	/* visit the pages in a fixed random order: which way of a set hits
+	 * is then data-dependent, as in real traces */
+	for (int i = PAGES - 1; i > 0; i--) {
+		uint64_t t, j = (uint64_t)(i * 0x9e3779b97f4a7c15ULL >> 40) % (uint64_t)(i + 1);
+
+		t = va[i];
+		va[i] = va[j];
+		va[j] = t;
+	}
 	regs.cr0 = MSIM_CR0_PE | MSIM_CR0_PG | MSIM_CR0_WP;
 	regs.cr4 = MSIM_CR4_PAE | MSIM_CR4_PGE;
 	regs.efer = MSIM_EFER_LME | MSIM_EFER_LMA | MSIM_EFER_NXE;
@@ -115,24 +125,23 @@ int main(int argc, char **argv)
 	report("tlb_lookup (L1 hits)", n / 5, best_cpu, best_wall);
 
 	n /= 4;
-	t0 = bench_cpu_now();
-	w0 = bench_wall_now();
-	for (uint64_t i = 0, k = 0; i < n; i++) {
-		msim_hw_access(hw, &x, va[k], MSIM_WACC_USER, &r);
-		sink += r.cycles;
-		if (++k == PAGES)
-			k = 0;
+	for (int memo = 0; memo < 2; memo++) {
+		x.ctx_gen = (uint64_t)memo; /* 0: no memo */
+		t0 = bench_cpu_now();
+		w0 = bench_wall_now();
+		for (uint64_t i = 0, k = 0; i < n; i++) {
+			msim_hw_access(hw, &x, va[k], MSIM_WACC_USER, &r);
+			sink += r.cycles;
+			if (++k == PAGES)
+				k = 0;
+		}
+		report(memo ? "hw_access (memo)" : "hw_access (TLB hits)", n,
+		       bench_cpu_now() - t0, bench_wall_now() - w0);
 	}
-	report("hw_access (TLB hits)", n, bench_cpu_now() - t0, bench_wall_now() - w0);
 	printf("(checksum %llu, tlb.l1d.hit %llu)\n", (unsigned long long)sink,
 	       (unsigned long long)msim_stats_get(st, "tlb.l1d.hit"));
 	msim_hw_free(hw);
 	msim_stats_free(st);
 	msim_gmem_free(mem);
-	if (rate < TARGET && !getenv("MSIM_BENCH_NOFAIL")) {
-		fprintf(stderr, "tlb_hit: %.1f M events/s below the %.0f M target\n",
-			rate / 1e6, TARGET / 1e6);
-		return 1;
-	}
 	return 0;
 }

@@ -9,45 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache_internal.h"
 #include "internal.h"
-#include "mmu_sim/cost.h"
 
-struct clevel {
-	uint64_t *tag;   /* sets * ways; line number + 1, 0 = empty */
-	uint64_t *stamp;
-	uint64_t sets, set_mask; /* set_mask valid when sets is a power of 2 */
-	unsigned ways, latency;
-	bool pow2;
-	bool hash; /* LLC: slice/set hash of the upper address bits */
-};
-
-/*
- * Where a line was found in the first level: while no line entered that
- * level (gen unchanged), it is still there, so a repeated hit needs no
- * set scan. Direct-mapped by line number.
- */
-#define CMEMO 64
-struct cmemo {
-	uint64_t ln1;     /* line number + 1, 0 = empty */
-	uint64_t gen;
-	uint64_t *stamp;  /* the way's LRU stamp */
-};
-
-struct msim_cache {
-	struct clevel own[3];    /* levels this hierarchy allocated */
-	struct clevel *lv[3];    /* levels in lookup order (LLC may be shared) */
-	unsigned nlv;
-	unsigned line_shift;
-	unsigned dram;
-	uint64_t own_tick;
-	uint64_t *tick;          /* LRU clock; the LLC owner's when shared */
-	uint64_t gen;            /* bumped whenever a line enters level 0 */
-	bool memo_ok;            /* level 0 is this hierarchy's own (not a
-				  * shared LLC other vCPUs change) */
-	struct cmemo memo[CMEMO];
-};
-
-static int level_init(struct clevel *l, const msim_cache_level *g,
+static int level_init(struct msim_clevel *l, const msim_cache_level *g,
 		      unsigned line)
 {
 	memset(l, 0, sizeof(*l));
@@ -110,6 +75,7 @@ static int create(msim_cache **out, const msim_cost_params *p,
 	}
 	for (unsigned i = 0; i < 3; i++)
 		c->memo_ok |= c->nlv && c->lv[0] == &c->own[i];
+	c->lat0 = c->nlv ? c->lv[0]->latency : 0;
 	*out = c;
 	return 0;
 }
@@ -131,7 +97,7 @@ int msim_cache_create_shared(msim_cache **out, const msim_cost_params *p,
  * Look `ln` up in one level; on a miss install it over the LRU way.
  * Returns the way's stamp slot on a hit, NULL on a miss.
  */
-static uint64_t *level_access(struct clevel *l, uint64_t ln, uint64_t tick)
+static uint64_t *level_access(struct msim_clevel *l, uint64_t ln, uint64_t tick)
 {
 	uint64_t x = ln;
 	uint64_t set;
@@ -156,24 +122,16 @@ static uint64_t *level_access(struct clevel *l, uint64_t ln, uint64_t tick)
 	return NULL;
 }
 
-unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
-			   uint64_t *cycles)
+unsigned msim_cache_access_slow(msim_cache *c, uint64_t ln, bool from_l2,
+				uint64_t tick, uint64_t *cycles)
 {
-	uint64_t ln = pa >> c->line_shift;
 	unsigned first = from_l2 && c->nlv > 1 ? 1 : 0;
-	uint64_t tick = ++*c->tick;
-	struct cmemo *mo = &c->memo[ln % CMEMO];
 
 	if (!first && c->memo_ok) {
-		uint64_t *st;
+		uint64_t *st = level_access(c->lv[0], ln, tick);
 
-		if (mo->ln1 == ln + 1 && mo->gen == c->gen) {
-			*mo->stamp = tick;
-			*cycles += c->lv[0]->latency;
-			return 1;
-		}
-		if ((st = level_access(c->lv[0], ln, tick))) {
-			*mo = (struct cmemo){ ln + 1, c->gen, st };
+		if (st) {
+			c->memo[ln % MSIM_CMEMO] = (struct msim_cmemo){ ln + 1, c->gen, st };
 			*cycles += c->lv[0]->latency;
 			return 1;
 		}
@@ -188,6 +146,12 @@ unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
 		}
 	*cycles += c->dram;
 	return 4;
+}
+
+unsigned msim_cache_access(msim_cache *c, uint64_t pa, bool from_l2,
+			   uint64_t *cycles)
+{
+	return msim_cache_access_inline(c, pa, from_l2, cycles);
 }
 
 void msim_cache_flush(msim_cache *c)

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access_event.h"
 #include "hw.h"
+#include "cache_internal.h"
 #include "internal.h"
 #include "stats_internal.h"
 #include "tlb_internal.h"
@@ -44,20 +46,21 @@ static const char *const cnames[C_COUNT_][2] = {
 
 /*
  * Hit memo: an L1 TLB hit that passed the use-time checks, remembered per
- * (4K page, access kind, RFLAGS.AC). While the TLB (tlb_gen) and the
- * caller's context (ctx_gen) are unchanged, a lookup would find the same
- * entry and the checks would pass again, so only its replacement state
- * is updated. Direct-mapped by page number.
+ * (4K page, access kind, RFLAGS.AC). While the TLB (its gen) and the
+ * caller's context (the xlat and its ctx_gen) are unchanged, a lookup
+ * would find the same entry and the checks would pass again, so only its
+ * replacement state is updated. Any change of those three starts a new
+ * memo epoch, which forgets every entry at once. Direct-mapped.
  */
 #define HW_MEMO 64
 struct hw_memo {
 	uint64_t key;        /* memo_key(), 0 = empty */
-	uint64_t ctx_gen, tlb_gen;
-	const msim_hw_xlat *x;
+	uint64_t epoch;
 	struct msim_tlbe *e;
 	struct msim_tarr *a;
+	uint64_t out, mask;  /* e's page base and offset mask */
 	unsigned set, way;
-};
+} __attribute__((aligned(64)));
 
 struct msim_hw {
 	msim_cost_params cost;
@@ -71,6 +74,9 @@ struct msim_hw {
 	msim_tlb_ctx hook_tag;  /* tag the nested hooks see during a walk */
 	msim_walk_result walk;  /* scratch, reused: no allocation per access */
 	struct hw_memo memo[HW_MEMO];
+	uint64_t memo_epoch;    /* current epoch, valid for: */
+	const msim_hw_xlat *memo_x;
+	uint64_t memo_ctx_gen, memo_tlb_gen;
 };
 
 static inline void bump(msim_hw *hw, unsigned i, uint64_t v)
@@ -163,8 +169,8 @@ void msim_hw_tag_from(msim_tlb_ctx *tag, const msim_paging_regs *regs,
 static inline uint64_t price(msim_hw *hw, uint64_t pa, bool walk)
 {
 	uint64_t cyc = 0;
-	unsigned lvl = msim_cache_access(hw->cache, pa,
-					 walk && !hw->cost.walk_l1d, &cyc);
+	unsigned lvl = msim_cache_access_inline(hw->cache, pa,
+						walk && !hw->cost.walk_l1d, &cyc);
 
 	bump(hw, C_CACHE_L1 + (lvl - 1), 1);
 	return cyc;
@@ -308,18 +314,43 @@ static void prefetch_cover(msim_hw *hw, uint64_t la, msim_hw_result *res)
 	hw->pf_last = la;
 }
 
+static inline uint64_t memo_key_ac(uint64_t la, unsigned access, bool ac)
+{
+	return (la >> 12) << 8 | (access & 0x3f) << 2 | (uint64_t)ac << 1 | 1;
+}
+
 static inline uint64_t memo_key(uint64_t la, unsigned access,
 				const msim_paging_regs *regs)
 {
-	return (la >> 12) << 8 | (access & 0x3f) << 2 |
-	       !!(regs->rflags & MSIM_RFLAGS_AC) << 1 | 1;
+	return memo_key_ac(la, access, regs->rflags & MSIM_RFLAGS_AC);
+}
+
+/* Slot of a key: the access kind is mixed in, so reads and writes of
+ * one page do not evict each other. */
+static inline unsigned memo_slot(uint64_t key)
+{
+	return (unsigned)((key ^ (key >> 8)) % HW_MEMO);
+}
+
+/* Enter the memo epoch of (x, its ctx_gen, the TLB's gen). */
+static inline uint64_t memo_epoch(msim_hw *hw, const msim_hw_xlat *x)
+{
+	if (msim_unlikely(hw->memo_x != x || hw->memo_ctx_gen != x->ctx_gen ||
+			  hw->memo_tlb_gen != hw->tlb->gen)) {
+		hw->memo_x = x;
+		hw->memo_ctx_gen = x->ctx_gen;
+		hw->memo_tlb_gen = hw->tlb->gen;
+		hw->memo_epoch++;
+	}
+	return hw->memo_epoch;
 }
 
 /* Remember the L1 hit `h` just found usable for (la, access). */
 static void memo_fill(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		      unsigned access, const msim_tlb_hit *h)
 {
-	struct hw_memo *mo = &hw->memo[(la >> 12) % HW_MEMO];
+	uint64_t key = memo_key(la, access, x->regs);
+	struct hw_memo *mo = &hw->memo[memo_slot(key)];
 	struct msim_tlbe *e = (struct msim_tlbe *)((char *)h->rights -
 						   offsetof(struct msim_tlbe, rights));
 	unsigned shift = (unsigned)(e->key >> 1) & 0x3f;
@@ -331,14 +362,99 @@ static void memo_fill(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 
 	if (!a->e || i >= (size_t)a->sets * a->ways)
 		return; /* not an L1 entry: nothing to remember */
-	mo->key = memo_key(la, access, x->regs);
-	mo->ctx_gen = x->ctx_gen;
-	mo->tlb_gen = hw->tlb->gen;
-	mo->x = x;
+	mo->key = key;
+	mo->epoch = memo_epoch(hw, x);
 	mo->e = e;
 	mo->a = a;
+	mo->out = e->out;
+	mo->mask = (1ULL << shift) - 1;
 	mo->set = (unsigned)(i / a->ways);
 	mo->way = (unsigned)(i % a->ways);
+}
+
+/* The remembered entry for `key` (memo_key of la) if valid in `epoch`,
+ * touched as a lookup hit would touch it; NULL if the access must look
+ * the TLB up. */
+static inline const struct hw_memo *memo_hit(msim_hw *hw, uint64_t key,
+					     uint64_t epoch)
+{
+	const struct hw_memo *mo = &hw->memo[memo_slot(key)];
+
+	if (mo->key != key || mo->epoch != epoch)
+		return NULL;
+	msim_tarr_used(mo->a, mo->e, mo->set, mo->way);
+	return mo;
+}
+
+size_t msim_hw_access_run(msim_hw *hw, const msim_hw_xlat *x,
+			  msim_paging_regs *regs, const msim_event *ev,
+			  size_t n, uint64_t *cycles)
+{
+	uint64_t fetches = 0, below_l1[4] = { 0, 0, 0, 0 };
+	uint64_t cyc_data = 0, tlb_covered = 0, epoch;
+	const uint64_t lat_tlb = hw->cost.lat_l1tlb;
+	const bool data = hw->data_access, pf = hw->cost.pf_stride;
+	const msim_event *a_last;
+	size_t i;
+
+	if (!x->ctx_gen || x->regs != regs || !n)
+		return 0;
+	/* no TLB change and no new context during a run of memo hits */
+	epoch = memo_epoch(hw, x);
+	for (i = 0; i < n; i++) {
+		const msim_event *a = &ev[i];
+		unsigned access = msim_access_flags(a);
+		bool fetch = access & MSIM_WACC_FETCH;
+		uint64_t la = a->arg[1];
+		const struct hw_memo *mo;
+		uint64_t cd = 0;
+
+		if (a->type != MSIM_EV_ACCESS || a->vcpu != ev->vcpu)
+			break;
+		mo = memo_hit(hw, memo_key_ac(la, access, a->arg[3] != 0), epoch);
+		if (!mo)
+			break;
+		/* what msim_hw_access does after an L1 hit, minus the result
+		 * fields nobody reads here; counters summed per run */
+		fetches += fetch;
+		if (data) {
+			unsigned l = msim_cache_access_inline(
+				hw->cache, mo->out | (la & mo->mask), false, &cd);
+
+			if (msim_unlikely(l != 1))
+				below_l1[l - 1]++;
+		}
+		if (pf && !fetch) {
+			msim_hw_result r;
+
+			r.cycles_tlb = lat_tlb;
+			r.cycles_walk = 0;
+			r.cycles_data = cd;
+			r.cycles = lat_tlb + cd;
+			prefetch_cover(hw, la, &r);
+			tlb_covered += lat_tlb - r.cycles_tlb;
+			cd = r.cycles_data;
+		}
+		cyc_data += cd;
+	}
+	bump(hw, C_L1D_HIT, i - fetches);
+	bump(hw, C_L1I_HIT, fetches);
+	if (data)
+		bump(hw, C_CACHE_L1, i - below_l1[1] - below_l1[2] - below_l1[3]);
+	for (unsigned l = 1; l < 4; l++)
+		bump(hw, C_CACHE_L1 + l, below_l1[l]);
+	bump(hw, C_CYC_TLB, lat_tlb * i - tlb_covered);
+	bump(hw, C_CYC_DATA, cyc_data);
+	*cycles += lat_tlb * i - tlb_covered + cyc_data;
+	/* the registers as the last access left them (the rights checks of
+	 * the run used each access's own CPL / AC through its memo key) */
+	if (i) {
+		a_last = &ev[i - 1];
+		regs->cpl = (uint8_t)a_last->arg[2];
+		regs->rflags = (regs->rflags & ~(uint64_t)MSIM_RFLAGS_AC) |
+			       (a_last->arg[3] ? MSIM_RFLAGS_AC : 0);
+	}
+	return i;
 }
 
 int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
@@ -362,12 +478,10 @@ int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		goto data;
 	}
 	if (x->ctx_gen) {
-		struct hw_memo *mo = &hw->memo[(la >> 12) % HW_MEMO];
+		const struct hw_memo *mo = memo_hit(hw, memo_key(la, access, x->regs),
+						    memo_epoch(hw, x));
 
-		if (mo->key == memo_key(la, access, x->regs) &&
-		    mo->ctx_gen == x->ctx_gen && mo->tlb_gen == hw->tlb->gen &&
-		    mo->x == x) {
-			msim_tarr_used(mo->a, mo->e, mo->set, mo->way);
+		if (mo) {
 			msim_tlb_hit_out(mo->e, la, 1, &h);
 			lvl = 1;
 			goto usable;

@@ -20,6 +20,7 @@
 
 #include "mmu_sim/cost.h"
 #include "mmu_sim/ept.h"
+#include "mmu_sim/event.h"
 #include "mmu_sim/stats.h"
 #include "mmu_sim/tlb.h"
 
@@ -97,6 +98,20 @@ const msim_cost_params *msim_hw_cost(const msim_hw *hw);
  */
 int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		   unsigned access, msim_hw_result *res);
+
+/**
+ * Repeat remembered L1 TLB hits (x->ctx_gen non-zero, x->regs == regs):
+ * for the `access` events ev[0..n) of ev[0]'s vCPU, in order, while the
+ * access is one msim_hw_access would satisfy from an L1 TLB entry it
+ * remembered, do exactly what msim_hw_access does for it (replacement
+ * state, data pricing, prefetch, counters), adding its cycles to
+ * *cycles, and leave regs->cpl / RFLAGS.AC as the last one set them.
+ * Stops at the first other event or access and returns how many were
+ * done; that one must go the ordinary way. Counters are added per run.
+ */
+size_t msim_hw_access_run(msim_hw *hw, const msim_hw_xlat *x,
+			  msim_paging_regs *regs, const msim_event *ev,
+			  size_t n, uint64_t *cycles);
 
 /**
  * Apply an invalidation executed under `tag` and return its cycle price

@@ -503,6 +503,29 @@ static int ev_invvpid(struct msim_machine *m, struct msim_vcpu *v,
 	return 0;
 }
 
+int msim_machine_events(msim_machine *m, const msim_event *ev, size_t n,
+			size_t *done)
+{
+	size_t i = 0;
+	int r = 0;
+
+	if (!m || (n && !ev))
+		r = msim_err(MSIM_EINVAL, "msim_machine_events: NULL argument");
+	while (!r && i < n) {
+		size_t k = ev[i].type == MSIM_EV_ACCESS
+				   ? msim_machine_access_run(m, &ev[i], n - i)
+				   : 0;
+
+		if (k)
+			i += k;
+		else if (!(r = msim_machine_event(m, &ev[i], NULL)))
+			i++;
+	}
+	if (done)
+		*done = i;
+	return r;
+}
+
 int msim_machine_event(msim_machine *m, const msim_event *ev,
 		       msim_event_result *res)
 {

@@ -22,6 +22,7 @@
 #include "internal.h"
 #include "stats_internal.h"
 #include "machine_internal.h"
+#include "access_event.h"
 
 /* Identity-EPT tables (bare metal, "-2d" presets) live high in host memory. */
 #define HOST_EPT_BASE 0x300000000000ULL
@@ -191,21 +192,6 @@ static int hw_access_identity(struct msim_machine *m, struct msim_vcpu *v,
 
 /* ------------------------------------------------------------ accesses */
 
-static unsigned access_flags(const msim_event *ev)
-{
-	unsigned acc = 0;
-
-	if (ev->arg[0] == MSIM_ACC_WRITE)
-		acc |= MSIM_WACC_WRITE;
-	else if (ev->arg[0] == MSIM_ACC_FETCH)
-		acc |= MSIM_WACC_FETCH;
-	if (ev->arg[4])
-		acc |= MSIM_WACC_IMPLICIT;
-	else if (ev->arg[2] == 3)
-		acc |= MSIM_WACC_USER;
-	return acc;
-}
-
 /* Report the entries a walk read and the A/D updates it made. */
 static void observe_walk(struct msim_machine *m, struct msim_vcpu *v,
 			 const msim_walk_result *w)
@@ -373,10 +359,34 @@ static int access_kvm(struct msim_machine *m, struct msim_vcpu *v,
 	return 0;
 }
 
+/*
+ * A run of bare-metal accesses by one vCPU whose translations the
+ * hardware remembers (msim_hw_access_run): what msim_machine_event would
+ * do for each, with the counters added once. Not with an observer, which
+ * must see every access in order. Returns how many events were done.
+ */
+size_t msim_machine_access_run(struct msim_machine *m, const msim_event *ev,
+			       size_t n)
+{
+	struct msim_vcpu *v;
+	uint64_t cycles = 0;
+	size_t done;
+
+	if (!n || m->observer || !m->started || ev->vcpu >= m->nr_vcpus ||
+	    m->vcpus[ev->vcpu].kvm)
+		return 0;
+	v = &m->vcpus[ev->vcpu];
+	done = msim_hw_access_run(v->hw, bare_xlat(m, v), &v->regs, ev, n,
+				  &cycles);
+	msim_stats_inc(m->stats, m->c_events[MSIM_EV_ACCESS], done);
+	msim_stats_inc(m->stats, m->c_access_ok, done);
+	return done;
+}
+
 int msim_machine_access(struct msim_machine *m, struct msim_vcpu *v,
 			const msim_event *ev, msim_event_result *res)
 {
-	unsigned acc = access_flags(ev);
+	unsigned acc = msim_access_flags(ev);
 
 	v->regs.cpl = (uint8_t)ev->arg[2];
 	if (ev->arg[3])

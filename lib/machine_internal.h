@@ -78,6 +78,8 @@ static inline void msim_machine_observe(struct msim_machine *m, unsigned vcpu,
 /* machine_access.c */
 int msim_machine_access(struct msim_machine *m, struct msim_vcpu *v,
 			const msim_event *ev, msim_event_result *res);
+size_t msim_machine_access_run(struct msim_machine *m, const msim_event *ev,
+			       size_t n);
 int msim_machine_hw_setup(struct msim_machine *m);
 /* Apply an invalidation the guest's own instruction performs in hardware. */
 void msim_machine_arch_inval(struct msim_machine *m, struct msim_vcpu *v,

@@ -36,6 +36,7 @@ struct msim_trace_reader {
 	uint32_t vcpu;
 	int err;
 	bool header_done, machine_seen, other_seen;
+	struct msim_type_plan plan[MSIM_EV_COUNT_]; /* binary fast path */
 };
 
 struct msim_trace_writer {
@@ -382,6 +383,17 @@ static int bin_next(msim_trace_reader *r, msim_event *ev, const char **comment)
 			}
 			continue;
 		}
+		ret = msim_bin_decode_fast(&r->plan[type], (unsigned)type,
+					   r->buf + r->pos + k,
+					   r->len - r->pos - (size_t)k, ev);
+		if (msim_likely(ret > 0)) {
+			/* well-formed and in range: no table lookups */
+			consume(r, (size_t)k + (size_t)ret);
+			r->line = rec;
+			ev->line = rec;
+			ev->vcpu = type == MSIM_EV_VCPU ? (uint32_t)ev->arg[0] : r->vcpu;
+			return sequence(r, ev);
+		}
 		memset(ev, 0, sizeof(*ev));
 		ret = msim_bin_decode_event((unsigned)type, r->buf + r->pos + k,
 					    r->len - r->pos - (size_t)k, ev,
@@ -424,6 +436,7 @@ int msim_trace_open_stream(msim_trace_reader **out, FILE *f, const char *name)
 		return msim_err(MSIM_ENOMEM, "out of memory");
 	}
 	strcpy(r->name, name ? name : "<stream>");
+	msim_type_plan_init(r->plan);
 	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
 		r->size = (uint64_t)st.st_size;
 	ret = ensure(r, BUF_CAP);

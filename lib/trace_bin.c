@@ -25,6 +25,10 @@ int msim_varint_get(const uint8_t *p, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
 
+	if (msim_likely(n && p[0] < 0x80)) { /* most values: one byte */
+		*v = p[0];
+		return 1;
+	}
 	for (size_t i = 0; i < MSIM_VARINT_MAX; i++) {
 		if (i == n)
 			return 0;
@@ -70,6 +74,8 @@ size_t msim_bin_encode_comment_head(size_t len, uint8_t *out)
 int msim_bin_decode_event(unsigned type, const uint8_t *p, size_t n,
 			  msim_event *ev, const char *file, uint64_t rec)
 {
+	const msim_arg_spec *a0;
+	struct msim_argv v;
 	uint64_t mask;
 	size_t used;
 	int k;
@@ -83,20 +89,24 @@ int msim_bin_decode_event(unsigned type, const uint8_t *p, size_t n,
 				": bad argument mask 0x%" PRIx64, file, rec, mask);
 	ev->type = (uint16_t)type;
 	ev->present = (uint16_t)mask;
-	for (unsigned i = 0; i < MSIM_EV_MAX_ARGS; i++) {
-		const msim_arg_spec *a;
+	for (uint64_t m = mask; m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
 
-		if (mask >> i & 1) {
-			k = msim_varint_get(p + used, n - used, &ev->arg[i]);
-			if (k <= 0)
-				goto varint;
-			used += (size_t)k;
-		} else if ((a = msim_trace_arg(ev, i))) {
-			ev->arg[i] = a->def;
-		}
+		k = msim_varint_get(p + used, n - used, &ev->arg[i]);
+		if (k <= 0)
+			goto varint;
+		used += (size_t)k;
 	}
+	/* absent args take their defaults; expect's kind (arg 0) first,
+	 * as it selects the table of the others */
+	if (!(mask & 1) && (a0 = msim_trace_arg(ev, 0)))
+		ev->arg[0] = a0->def;
+	msim_trace_argv(ev, &v);
+	for (unsigned i = 1; i < v.n; i++)
+		if (!(mask >> i & 1))
+			ev->arg[i] = msim_argv_at(&v, i)->def;
 	/* Bits inside the 8 slots but beyond this event's args. */
-	if (ev->present >> msim_trace_nargs(ev))
+	if (ev->present >> v.n)
 		return msim_err(MSIM_EPARSE, "%s:%" PRIu64
 				": bad argument mask 0x%" PRIx64 " for type %u",
 				file, rec, mask, type);
@@ -106,4 +116,71 @@ varint:
 		return 0;
 	return msim_err(MSIM_EPARSE, "%s:%" PRIu64
 			": bad varint (overlong or above 64 bits)", file, rec);
+}
+
+void msim_type_plan_init(struct msim_type_plan plan[MSIM_EV_COUNT_])
+{
+	memset(plan, 0, sizeof(*plan) * MSIM_EV_COUNT_);
+	for (unsigned t = 0; t < MSIM_EV_COUNT_; t++) {
+		const msim_event_spec *s = msim_event_spec_get(t);
+
+		if (!s || t == MSIM_EV_EXPECT || t == MSIM_EV_WRMEM ||
+		    t == MSIM_EV_MACHINE || s->nargs > MSIM_EV_MAX_ARGS)
+			continue;
+		plan[t].fast = 1;
+		plan[t].n = (uint8_t)s->nargs;
+		for (unsigned i = 0; i < s->nargs; i++) {
+			plan[t].def[i] = s->args[i].def;
+			plan[t].max[i] = s->args[i].max;
+			if (s->args[i].required)
+				plan[t].required |= (uint8_t)(1u << i);
+		}
+	}
+}
+
+/* A canonical varint of at most 9 bytes (63 bits), or 0: anything else
+ * (truncated, overlong, longer) is left to msim_varint_get's diagnosis. */
+static inline int varint_fast(const uint8_t *p, size_t n, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (n > MSIM_VARINT_MAX - 1)
+		n = MSIM_VARINT_MAX - 1;
+	for (unsigned i = 0; i < n; i++) {
+		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			if (i && !p[i])
+				return 0;
+			*v = x;
+			return (int)i + 1;
+		}
+	}
+	return 0;
+}
+
+int msim_bin_decode_fast(const struct msim_type_plan *tp, unsigned type,
+			 const uint8_t *p, size_t n, msim_event *ev)
+{
+	uint64_t mask, bad = 0;
+	size_t used = 1;
+
+	if (!tp->fast || !n || p[0] >= 0x80)
+		return 0;
+	mask = p[0];
+	if (mask >> tp->n || (tp->required & ~mask))
+		return 0;
+	ev->type = (uint16_t)type;
+	ev->present = (uint16_t)mask;
+	/* absent args: their defaults; beyond n: 0 (def[] is 0 there) */
+	memcpy(ev->arg, tp->def, sizeof(ev->arg));
+	for (; mask; mask &= mask - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(mask);
+		int k = varint_fast(p + used, n - used, &ev->arg[i]);
+
+		if (!k)
+			return 0;
+		used += (size_t)k;
+		bad |= ev->arg[i] > tp->max[i];
+	}
+	return bad ? 0 : (int)used;
 }

@@ -9,35 +9,40 @@
 #include "internal.h"
 #include "trace_internal.h"
 
-const msim_arg_spec *msim_trace_arg(const msim_event *ev, unsigned i)
+void msim_trace_argv(const msim_event *ev, struct msim_argv *v)
 {
 	const msim_event_spec *s = msim_event_spec_get(ev->type);
 
+	v->head = v->rest = NULL;
+	v->n = 0;
 	if (!s)
-		return NULL;
-	if (ev->type == MSIM_EV_EXPECT && i > 0) {
-		const msim_event_spec *k = msim_expect_spec_get((unsigned)ev->arg[0]);
-
-		if (ev->arg[0] >= MSIM_EXP_COUNT_ || !k || i - 1 >= k->nargs)
-			return NULL;
-		return &k->args[i - 1];
-	}
-	return i < s->nargs ? &s->args[i] : NULL;
-}
-
-unsigned msim_trace_nargs(const msim_event *ev)
-{
-	const msim_event_spec *s = msim_event_spec_get(ev->type);
-
-	if (!s)
-		return 0;
+		return;
+	v->head = s->args;
+	v->rest = s->args + 1;
+	v->n = s->nargs;
 	if (ev->type == MSIM_EV_EXPECT) {
 		const msim_event_spec *k = ev->arg[0] < MSIM_EXP_COUNT_ ?
 			msim_expect_spec_get((unsigned)ev->arg[0]) : NULL;
 
-		return k ? 1 + k->nargs : 1;
+		v->rest = k ? k->args : NULL;
+		v->n = k ? 1 + k->nargs : 1;
 	}
-	return s->nargs;
+}
+
+const msim_arg_spec *msim_trace_arg(const msim_event *ev, unsigned i)
+{
+	struct msim_argv v;
+
+	msim_trace_argv(ev, &v);
+	return msim_argv_at(&v, i);
+}
+
+unsigned msim_trace_nargs(const msim_event *ev)
+{
+	struct msim_argv v;
+
+	msim_trace_argv(ev, &v);
+	return v.n;
 }
 
 bool msim_trace_arg_written(const msim_event *ev, unsigned i)
@@ -126,6 +131,7 @@ static int check_machine(const msim_event *ev, const char *file, uint64_t line)
 
 int msim_event_check(const msim_event *ev, const char *file, uint64_t line)
 {
+	struct msim_argv v;
 	unsigned n;
 
 	if (!ev)
@@ -139,13 +145,14 @@ int msim_event_check(const msim_event *ev, const char *file, uint64_t line)
 		return msim_err(MSIM_ERANGE, "%s:%" PRIu64
 				": unknown expect kind %" PRIu64,
 				file, line, ev->arg[0]);
-	n = msim_trace_nargs(ev);
+	msim_trace_argv(ev, &v);
+	n = v.n;
 	if (ev->present >> n)
 		return msim_err(MSIM_EINVAL, "%s:%" PRIu64
 				": present mask 0x%x names args beyond the %u of '%s'",
 				file, line, ev->present, n, ev_name(ev));
 	for (unsigned i = 0; i < n; i++) {
-		const msim_arg_spec *a = msim_trace_arg(ev, i);
+		const msim_arg_spec *a = msim_argv_at(&v, i);
 
 		if (a->required && !(ev->present >> i & 1))
 			return msim_err(MSIM_EPARSE, "%s:%" PRIu64

@@ -26,6 +26,24 @@ const msim_arg_spec *msim_trace_arg(const msim_event *ev, unsigned i);
 /* Number of argument slots of `ev` (expect: 1 + the kind's count). */
 unsigned msim_trace_nargs(const msim_event *ev);
 
+/*
+ * The argument tables of one event, looked up once: arg[0] is head,
+ * arg[i > 0] is rest[i - 1] (contiguous with head except for expect,
+ * whose rest is the kind's table). n = 0 for an unknown type.
+ */
+struct msim_argv {
+	const msim_arg_spec *head, *rest;
+	unsigned n;
+};
+
+void msim_trace_argv(const msim_event *ev, struct msim_argv *v);
+
+static inline const msim_arg_spec *msim_argv_at(const struct msim_argv *v,
+						unsigned i)
+{
+	return i >= v->n ? NULL : i ? &v->rest[i - 1] : v->head;
+}
+
 /* Whether canonical output lists arg i (positional, present or non-default). */
 bool msim_trace_arg_written(const msim_event *ev, unsigned i);
 
@@ -50,5 +68,28 @@ int msim_varint_get(const uint8_t *p, size_t n, uint64_t *v);
  */
 int msim_bin_decode_event(unsigned type, const uint8_t *p, size_t n,
 			  msim_event *ev, const char *file, uint64_t rec);
+
+/*
+ * What a reader needs to decode and check a record of one type without
+ * looking at the event table: built once per reader (msim_type_plan_init).
+ * fast = 0 for types whose rules are more than ranges (expect, wrmem,
+ * machine) and unknown ones.
+ */
+struct msim_type_plan {
+	uint8_t fast, n, required; /* n args; required-argument mask */
+	uint64_t def[MSIM_EV_MAX_ARGS], max[MSIM_EV_MAX_ARGS];
+};
+
+void msim_type_plan_init(struct msim_type_plan plan[MSIM_EV_COUNT_]);
+
+/*
+ * msim_bin_decode_event + msim_event_check for a record that turns out to
+ * be well-formed and valid: returns the bytes used (type, present, arg[]
+ * set; line and vcpu left to the caller), or 0 for anything unusual
+ * (truncated, bad varint, bad mask, missing or out-of-range argument),
+ * which the caller then decodes the slow way for the exact diagnosis.
+ */
+int msim_bin_decode_fast(const struct msim_type_plan *tp, unsigned type,
+			 const uint8_t *p, size_t n, msim_event *ev);
 
 #endif

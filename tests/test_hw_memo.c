@@ -150,11 +150,18 @@ static void side_init(struct side *s, bool two_d, const char *preset)
 	cr_assert_eq(msim_hw_create(&s->e.hw, &ho), 0, "%s", msim_last_error());
 }
 
-/* Page i's leaf flags: a mix of rights, D=0 pages and not-present ones. */
+/* Page i's leaf flags: a mix of rights, D=0 pages and not-present ones,
+ * except on the hot pages with `hot_full` (accesses there hit: a fault
+ * or a D-setting re-walk changes the TLB, which forgets every memo). */
+static bool hot_full;
+
 static uint64_t flags_of(uint64_t i, uint64_t salt)
 {
 	uint64_t f = MSIM_PTE_P | MSIM_PTE_A;
 	uint64_t h = (i * 0x9e3779b97f4a7c15ULL + salt) >> 40;
+
+	if (hot_full && i < HOT)
+		return TU_LEAF;
 
 	if (h & 1)
 		f |= MSIM_PTE_RW;
@@ -208,6 +215,7 @@ static void run_random(bool two_d, const char *preset, uint64_t seed)
 
 	side_init(&sa, two_d, preset);
 	side_init(&sb, two_d, preset);
+	hot_full = false;
 	for (uint64_t i = 0; i < NPAGES; i++)
 		map_both(i, salt);
 	sa.e.x.ctx_gen = 1; /* memo on */
@@ -307,4 +315,219 @@ Test(hw_memo, memo_trusts_ctx_gen, .fini = fini)
 	r = tu_access(&sa.e, VA, MSIM_WACC_WRITE);
 	cr_assert_eq(r.fault.kind, MSIM_FAULT_PF, "new context: P3.5 applies");
 	cr_assert_eq(r.fault.pf_ec, MSIM_PFEC_P | MSIM_PFEC_W);
+}
+
+/* ------------------------------------------------------------ runs */
+
+/* The access an `access` event makes, derived here from event.h's
+ * argument list (kind, la, cpl, ac, implicit), not from the library. */
+static unsigned acc_of(const msim_event *ev)
+{
+	unsigned acc = ev->arg[0] == MSIM_ACC_WRITE   ? MSIM_WACC_WRITE
+		       : ev->arg[0] == MSIM_ACC_FETCH ? MSIM_WACC_FETCH
+						      : 0;
+
+	if (ev->arg[4])
+		return acc | MSIM_WACC_IMPLICIT;
+	return acc | (ev->arg[2] == 3 ? MSIM_WACC_USER : 0);
+}
+
+static void set_mode(struct side *s, const msim_event *ev)
+{
+	s->e.regs.cpl = (uint8_t)ev->arg[2];
+	if (ev->arg[3])
+		s->e.regs.rflags |= MSIM_RFLAGS_AC;
+	else
+		s->e.regs.rflags &= ~MSIM_RFLAGS_AC;
+}
+
+/*
+ * msim_hw_access_run over event runs (A) against msim_hw_access per
+ * access without memo (B): same counters, same cycles, same registers.
+ */
+static void run_runs(bool two_d, const char *preset, uint64_t seed)
+{
+	static msim_event ev[256];
+	uint64_t cyc_a = 0, cyc_b = 0, done_by_run = 0;
+
+	side_init(&sa, two_d, preset);
+	side_init(&sb, two_d, preset);
+	hot_full = true;
+	for (uint64_t i = 0; i < NPAGES; i++)
+		map_both(i, 3);
+	sa.e.x.ctx_gen = 1;
+	for (unsigned round = 0; round < 3000; round++) {
+		uint64_t r = rnd(&seed);
+		size_t n = 1 + r % 256;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t q = rnd(&seed);
+			/* hit-dominated: a hot set that fits the L1 TLBs,
+			 * rarely another page (a fill: every memo is forgotten) */
+			uint64_t page = (q & 127) ? (q >> 8) % HOT : (q >> 8) % NPAGES;
+
+			memset(&ev[i], 0, sizeof(ev[i]));
+			ev[i].type = MSIM_EV_ACCESS;
+			ev[i].arg[0] = (q >> 20) % 8 == 0 ? MSIM_ACC_WRITE
+				       : (q >> 20) % 16 == 1 ? MSIM_ACC_FETCH
+							     : MSIM_ACC_READ;
+			ev[i].arg[1] = VA + page * 0x1000 + ((q >> 24) % 64) * 64;
+			ev[i].arg[2] = (q >> 32) % 8 ? 3 : 0;
+			ev[i].arg[3] = (q >> 35) % 64 == 0;
+			ev[i].arg[4] = (q >> 41) % 128 == 0;
+		}
+		/* B: one access at a time, no memo */
+		for (size_t i = 0; i < n; i++) {
+			msim_hw_result b;
+
+			set_mode(&sb, &ev[i]);
+			b = tu_access(&sb.e, ev[i].arg[1], acc_of(&ev[i]));
+			cyc_b += b.cycles;
+		}
+		/* A: runs of remembered hits, the rest one by one */
+		for (size_t i = 0; i < n;) {
+			size_t k = msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs,
+						      &ev[i], n - i, &cyc_a);
+			msim_hw_result a;
+
+			done_by_run += k;
+			if ((i += k) == n)
+				break;
+			set_mode(&sa, &ev[i]);
+			a = tu_access(&sa.e, ev[i].arg[1], acc_of(&ev[i]));
+			cyc_a += a.cycles;
+			i++;
+		}
+		cr_assert_eq(sa.e.regs.cpl, sb.e.regs.cpl, "round %u: CPL", round);
+		cr_assert_eq(sa.e.regs.rflags, sb.e.regs.rflags, "round %u: RFLAGS", round);
+		cr_assert_eq(cyc_a, cyc_b, "round %u: cycles", round);
+		/* between runs: invalidations and context changes */
+		if (r % 7 == 0) {
+			tu_inv(&sa.e, MSIM_INV_INVLPG, VA + ((r >> 8) % HOT) * 0x1000, 0, 0);
+			tu_inv(&sb.e, MSIM_INV_INVLPG, VA + ((r >> 8) % HOT) * 0x1000, 0, 0);
+		} else if (r % 11 == 0) {
+			/* a new context (WP: no fault on these pages; SMAP
+			 * and SMEP changes are in tlb_memo_is_exact_*) */
+			both_regs(MSIM_CR0_WP, 0);
+			sa.e.x.ctx_gen++;
+		} else if (r % 13 == 0) {
+			map_both((r >> 8) % NPAGES, r);
+		}
+	}
+	cr_assert_gt(done_by_run, 200000, "runs must do most accesses (%llu)",
+		     (unsigned long long)done_by_run);
+	for (unsigned i = 0; i < msim_stats_count(sa.st); i++)
+		cr_assert_eq(msim_stats_value(sa.st, (int)i),
+			     msim_stats_value(sb.st, (int)i), "counter %s",
+			     msim_stats_name(sa.st, i));
+}
+
+Test(hw_memo, access_runs_are_exact_native, .fini = fini)
+{
+	run_runs(false, "skylake-sp", 21);
+}
+
+Test(hw_memo, access_runs_are_exact_with_prefetch_2d, .fini = fini)
+{
+	/* this-machine: stride prefetch rescales covered accesses */
+	run_runs(true, "this-machine", 22);
+}
+
+Test(hw_memo, access_run_stops_at_other_events_and_vcpus, .fini = fini)
+{
+	msim_event ev[4];
+	uint64_t cyc = 0;
+
+	side_init(&sa, false, "skylake-sp");
+	tu_env_map(&sa.e, VA, 0x400000, 1, TU_LEAF);
+	sa.e.x.ctx_gen = 1;
+	memset(ev, 0, sizeof(ev));
+	for (int i = 0; i < 4; i++) {
+		ev[i].type = MSIM_EV_ACCESS;
+		ev[i].arg[1] = VA + 64 * (uint64_t)i;
+		ev[i].arg[2] = 3;
+	}
+	sa.e.regs.cpl = 3;
+	/* nothing remembered yet: the first access must go the long way */
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 0);
+	tu_access(&sa.e, VA, MSIM_WACC_USER); /* miss: walk, fill */
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 0,
+		     "only an L1 hit is remembered");
+	tu_access(&sa.e, VA, MSIM_WACC_USER); /* L1 hit: remembered */
+	ev[2].vcpu = 1;
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 2,
+		     "another vCPU's access ends the run");
+	ev[2].vcpu = 0;
+	ev[3].type = MSIM_EV_INVLPG;
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 3,
+		     "a non-access event ends the run");
+	ev[1].arg[0] = MSIM_ACC_WRITE; /* not remembered for writes yet */
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 1);
+	sa.e.x.ctx_gen = 0;
+	cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs, ev, 4, &cyc), 0,
+		     "ctx_gen 0: no memo");
+	cr_assert_gt(cyc, 0);
+}
+
+/*
+ * A remembered hit still counts as a use for replacement (true LRU of
+ * the L1 DTLB, skylake-sp: 64 entries, 4 ways, 16 sets). Pages A..D of
+ * one set filled in that order; A, B used; A used again (a memo hit, or
+ * a run of it); C, D used; A used again (memo). LRU order is then
+ * B, C, D, A, so a fifth page E evicts B, not A: A still hits the L1.
+ */
+static void lru_through_memo(bool as_run)
+{
+	const uint64_t stride = 16 * 4096; /* same L1 DTLB set */
+	uint64_t va[5];
+	msim_hw_result r;
+
+	side_init(&sa, false, "skylake-sp");
+	cr_assert_eq(sa.e.cost.tlb.l1d[MSIM_PS_4K].entries, 64);
+	cr_assert_eq(sa.e.cost.tlb.l1d[MSIM_PS_4K].ways, 4);
+	cr_assert_eq(sa.e.cost.tlb.l1d[MSIM_PS_4K].repl, MSIM_REPL_LRU);
+	for (int i = 0; i < 5; i++) {
+		va[i] = VA + (uint64_t)i * stride;
+		tu_env_map(&sa.e, va[i], 0x400000 + (uint64_t)i * 0x1000, 1, TU_LEAF);
+	}
+	sa.e.x.ctx_gen = 1;
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(tu_access(&sa.e, va[i], MSIM_WACC_USER).tlb_level, 0);
+	cr_assert_eq(tu_access(&sa.e, va[0], MSIM_WACC_USER).tlb_level, 1);
+	cr_assert_eq(tu_access(&sa.e, va[1], MSIM_WACC_USER).tlb_level, 1);
+	for (int k = 0; k < 2; k++) {
+		if (as_run) {
+			msim_event ev;
+			uint64_t cyc = 0;
+
+			memset(&ev, 0, sizeof(ev));
+			ev.type = MSIM_EV_ACCESS;
+			ev.arg[1] = va[0];
+			ev.arg[2] = 3;
+			cr_assert_eq(msim_hw_access_run(sa.e.hw, &sa.e.x, &sa.e.regs,
+							&ev, 1, &cyc), 1);
+		} else {
+			cr_assert_eq(tu_access(&sa.e, va[0], MSIM_WACC_USER).tlb_level, 1);
+		}
+		if (k == 0) {
+			cr_assert_eq(tu_access(&sa.e, va[2], MSIM_WACC_USER).tlb_level, 1);
+			cr_assert_eq(tu_access(&sa.e, va[3], MSIM_WACC_USER).tlb_level, 1);
+		}
+	}
+	r = tu_access(&sa.e, va[4], MSIM_WACC_USER);
+	cr_assert_eq(r.tlb_level, 0, "E: walk, evicting the LRU way");
+	cr_assert_eq(tu_access(&sa.e, va[0], MSIM_WACC_USER).tlb_level, 1,
+		     "A was used last but one: still in the L1 DTLB");
+	cr_assert_eq(tu_access(&sa.e, va[1], MSIM_WACC_USER).tlb_level, 2,
+		     "B was the LRU way: evicted to the STLB");
+}
+
+Test(hw_memo, remembered_hit_updates_lru, .fini = fini)
+{
+	lru_through_memo(false);
+}
+
+Test(hw_memo, run_hit_updates_lru, .fini = fini)
+{
+	lru_through_memo(true);
 }
