@@ -76,6 +76,7 @@ static const struct pdesc params[] = {
 	P("pf.max_stride", T_U32, pf_max_stride, "largest stride (bytes) the prefetcher follows"),
 	P("pf.pct", T_U32, pf_pct, "percent of the latency above L1 a covered access pays"),
 	P("pf.lat", T_U32, pf_lat, "cap (cycles) on an access the prefetcher covered"),
+	P("pf.stlb_fill", T_BOOL, pf_stlb_fill, "a repeated stride (any size) also puts a demand-unusable entry for the next address's 2M page into the STLB (needs pf.stride)"),
 	P("walk.ad_write", T_U32, lat_ad_write, "extra cycles per locked A/D update"),
 	P("virt.nested", T_BOOL, nested, "guest under 2D translation (EPT/NPT) by default"),
 	P("virt.host_page", T_U64, host_page, "host page size backing guest memory in 2D"),

@@ -292,13 +292,24 @@ static __attribute__((noinline)) int do_walk(msim_hw *hw,
  * Stride / next-page prefetch (cost.h pf_*): the same linear stride twice
  * in a row means this access was fetched ahead; it pays only part of its
  * latency above an L1 hit. Components are scaled alike.
+ * With pf_stlb_fill, a repeated stride of any size also starts the
+ * translation of the next address (la + stride) the way the L1 IP-based
+ * stride prefetcher is documented to (Intel optimization manual as quoted
+ * in traces/hw/README.md: "capable of crossing page boundaries and
+ * starting translations for TLB misses"): modelled as a
+ * demand-unusable STLB entry for that address's 2 MB region, taking a
+ * way after this access's own fill (msim_tlb_pf_fill; traces/hw/README.md
+ * "The 2 MB sequential knee"). It changes the TLB (its gen).
  */
-static void prefetch_cover(msim_hw *hw, uint64_t la, msim_hw_result *res)
+static void prefetch_cover(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
+			   msim_hw_result *res)
 {
 	int64_t d = (int64_t)(la - hw->pf_last);
 	uint64_t ad = d < 0 ? (uint64_t)-d : (uint64_t)d;
 	uint64_t l1 = hw->cost.l1d.latency, t = res->cycles, nt;
 
+	if (hw->cost.pf_stlb_fill && d && d == hw->pf_delta)
+		msim_tlb_pf_fill(hw->tlb, &x->tag, la + (uint64_t)d);
 	if (d && d == hw->pf_delta && ad <= hw->cost.pf_max_stride && t > l1) {
 		nt = l1 + ((t - l1) * hw->cost.pf_pct + 50) / 100;
 		if (nt > hw->cost.pf_lat)
@@ -431,7 +442,9 @@ size_t msim_hw_access_run(msim_hw *hw, const msim_hw_xlat *x,
 			r.cycles_walk = 0;
 			r.cycles_data = cd;
 			r.cycles = lat_tlb + cd;
-			prefetch_cover(hw, la, &r);
+			prefetch_cover(hw, x, la, &r);
+			if (hw->cost.pf_stlb_fill) /* it may have filled the STLB */
+				epoch = memo_epoch(hw, x);
 			tlb_covered += lat_tlb - r.cycles_tlb;
 			cd = r.cycles_data;
 		}
@@ -523,7 +536,7 @@ data:
 		res->cycles_data = price(hw, res->pa, false);
 	res->cycles = res->cycles_tlb + res->cycles_walk + res->cycles_data;
 	if (hw->cost.pf_stride && !fetch)
-		prefetch_cover(hw, la, res);
+		prefetch_cover(hw, x, la, res);
 out:
 	bump(hw, C_CYC_TLB, res->cycles_tlb);
 	bump(hw, C_CYC_WALK, res->cycles_walk);

@@ -39,9 +39,13 @@ int msim_tarr_init(struct msim_tarr *a, const msim_tlb_geom *g, uint64_t seed)
 	a->xor_index = g->xor_index && a->sets > 1;
 	a->repl = g->repl;
 	a->rng = seed;
-	a->e = calloc(g->entries, sizeof(*a->e));
+	/* entries are 64-byte aligned (one line each): calloc only
+	 * guarantees 16 (small arrays, e.g. a 1-entry L1, were misaligned) */
+	a->e = aligned_alloc(_Alignof(struct msim_tlbe),
+			     (size_t)g->entries * sizeof(*a->e));
 	if (!a->e)
 		return msim_err(MSIM_ENOMEM, "tlb: out of memory");
+	memset(a->e, 0, (size_t)g->entries * sizeof(*a->e));
 	if (g->repl == MSIM_REPL_PLRU) {
 		a->plru = calloc(a->sets, sizeof(*a->plru));
 		if (!a->plru) {
@@ -167,10 +171,13 @@ static bool tm_hit(const struct msim_tlbe *e, const struct msim_tmatch *m)
 	if (f & MSIM_TM_ADDR) {
 		/* a piece of a larger guest page goes with every address of
 		 * that page (fractured / splintered entries, P6.5) */
-		unsigned shift = e->inv_shift ? e->inv_shift
-					      : (unsigned)(e->key >> 1) & 0x3f;
-		if (((e->key >> 7) << (unsigned)((e->key >> 1) & 0x3f)) >> shift !=
-		    m->addr >> shift)
+		unsigned kshift = (unsigned)(e->key >> 1) & 0x3f;
+		unsigned shift;
+
+		if (kshift == MSIM_TKEY_PF_SHIFT)
+			kshift = 21; /* prefetch entry: tag = la >> 21 */
+		shift = e->inv_shift ? e->inv_shift : kshift;
+		if (((e->key >> 7) << kshift) >> shift != m->addr >> shift)
 			return false;
 	}
 	return true;
@@ -368,6 +375,46 @@ void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 	else if (c == MSIM_PS_4K || (c == MSIM_PS_2M && t->cfg.stlb_2m))
 		copy_entry(&t->stlb, &ne, &tag);
 	copy_entry(&l1[c], &ne, &tag);
+}
+
+/*
+ * Prefetch-started entry (tlb_internal.h): a key no demand lookup builds,
+ * the context's tag, never global (MOV CR3 removes it), inv_shift 21 (an
+ * INVLPG / #PF of any address of its 2 MB region removes it: a superset
+ * of the prefetched page whatever the guest page size up to 2 MB; with
+ * 1 GB guest pages only addresses of the same 2 MB region do). out keeps
+ * the region's linear base for inspection; no translation is stored.
+ */
+void msim_tlb_pf_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la)
+{
+	struct msim_ttag tag;
+	struct msim_tlbe *d;
+	uint64_t key, stamp;
+
+	if (!t->stlb.e)
+		return;
+	msim_ttag_of(ctx, &tag);
+	key = ((la >> 21) << 7) | ((uint64_t)MSIM_TKEY_PF_SHIFT << 1) | 1;
+	d = msim_tarr_slot(&t->stlb, key, &tag);
+	stamp = d->stamp;
+	memset(d, 0, sizeof(*d));
+	d->key = key;
+	d->ep = tag.ep;
+	d->pcid = tag.pcid;
+	d->vpid = tag.vpid;
+	d->flags = MSIM_TLBE_PF;
+	d->inv_shift = 21;
+	d->out = la & ~((1ULL << 21) - 1);
+	d->stamp = stamp;
+}
+
+unsigned msim_tlb_pf_count(const msim_tlb *t)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < (size_t)t->stlb.sets * t->stlb.ways; i++)
+		n += t->stlb.e[i].key && (t->stlb.e[i].flags & MSIM_TLBE_PF);
+	return n;
 }
 
 /* ------------------------------------------------------------ invalidation */

@@ -32,6 +32,17 @@ struct msim_tlbe {
 } __attribute__((aligned(64)));
 
 #define MSIM_TLBE_HPA 0x01   /* out2 valid (combined PSC) */
+#define MSIM_TLBE_PF 0x02    /* STLB: prefetch-started, demand-unusable
+			      * (msim_tlb_pf_fill); tag = la >> 21 */
+
+/*
+ * Key of a prefetch-started STLB entry: tag la >> 21 (so the set index is
+ * the one of a 2 MB entry of la), shift field MSIM_TKEY_PF_SHIFT, which no
+ * demand key has (those use 12, 21 or 30): msim_tarr_find can never
+ * return it for a demand lookup, and msim_tarr_slot only replaces it by
+ * another prefetch entry of the same 2 MB region and context.
+ */
+#define MSIM_TKEY_PF_SHIFT 63
 
 struct msim_tarr {
 	struct msim_tlbe *e; /* sets * ways entries, set-major */
@@ -135,6 +146,21 @@ struct msim_tmatch {
 };
 
 unsigned msim_tarr_inval(struct msim_tarr *a, const struct msim_tmatch *m);
+
+/*
+ * Prefetch-started STLB translation (cost.h pf_stlb_fill): put into the
+ * STLB an entry for the 2 MB region of `la` (the prefetched address),
+ * tagged like ctx, that no demand lookup can use and that is never copied
+ * into an L1 TLB. It takes one STLB way (same-region entry of the same
+ * context, invalid way or the replacement victim, as a demand fill does)
+ * and is removed by every invalidation that removes a non-global entry
+ * of that context covering any address of the 2 MB region. No-op without
+ * an STLB. Bumps the TLB gen like any fill.
+ */
+void msim_tlb_pf_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la);
+
+/* Number of prefetch-started entries in the STLB (tests, reports). */
+unsigned msim_tlb_pf_count(const msim_tlb *t);
 
 struct msim_tlb {
 	msim_tlb_config cfg;

@@ -68,6 +68,16 @@ typedef struct msim_cost_params {
 	unsigned pf_max_stride;   /**< largest |stride| in bytes followed */
 	unsigned pf_pct;          /**< share of the latency above L1 still paid */
 	unsigned pf_lat;          /**< cap on a covered access, cycles */
+	/* prefetch-started STLB translations (needs pf_stride, whose
+	 * detector it uses): every data access whose linear stride repeats
+	 * the previous one (any stride size, unlike pf_max_stride) also
+	 * puts into the STLB an entry that no demand lookup can use, tagged
+	 * like the access (PCID/VPID/EP4TA) and indexed by the 2 MB page
+	 * number of the predicted next address (la + stride). It only takes
+	 * an STLB way: it can evict demand entries and be evicted, never
+	 * enters an L1 TLB, and goes with INVLPG/#PF of any address of that
+	 * 2 MB region, MOV CR3, INVPCID, INVVPID, INVEPT like any entry. */
+	bool pf_stlb_fill;
 	/* 2D translation */
 	bool nested;              /**< preset describes a guest under EPT/NPT */
 	uint64_t host_page;       /**< host page size backing guest memory (2D) */
