@@ -85,14 +85,9 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 		hi |= MSIM_PTE_XD; /* P2.2 */
 	w->rsvd_hi = hi;
 	/* P2.1(c) PS reserved in PML5E/PML4E; P2.5 AMD bit 8 there too */
-	w->rsvd[2 * 5] = w->rsvd[2 * 5 + 1] = w->rsvd[2 * 4] =
-		w->rsvd[2 * 4 + 1] = hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
-	w->rsvd[2 * 3] = w->rsvd[2 * 2] = w->rsvd[2 * 1] = w->rsvd[2 * 1 + 1] = hi;
+	w->rsvd_top = hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
 	/* P2.3: PS=1 in a PDPTE without gbpages is itself reserved; P2.4 */
-	w->rsvd[2 * 3 + 1] = w->gbpages ? hi | MSIM_GENMASK(29, 13)
-					: hi | MSIM_PTE_PS;
-	w->rsvd[2 * 2 + 1] = hi | MSIM_GENMASK(20, 13); /* P2.4 */
-	w->rsvd[0] = w->rsvd[1] = 0; /* level 0 unused */
+	w->rsvd_1g = w->gbpages ? hi | MSIM_GENMASK(29, 13) : hi | MSIM_PTE_PS;
 	/* P2.9: M' = min(M, 40); without PSE-36 only PA[31:22] */
 	w->m32 = 0;
 	w->pde4m_rsvd = 0;
@@ -172,9 +167,20 @@ static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
 		}
 		return 0;
 	}
-	/* PS at levels 5/4 is reserved (in the table): leaf never matters */
+	/* PS at levels 5/4 is reserved (in rsvd_top): leaf never matters */
 	*leaf = level == 1 || (e & MSIM_PTE_PS);
-	return w->rsvd[2 * level + ((e >> 7) & 1)];
+	switch (level) {
+	case 5:
+	case 4:
+		return w->rsvd_top;
+	case 3:
+		return (e & MSIM_PTE_PS) ? w->rsvd_1g : w->rsvd_hi;
+	case 2: /* P2.4: a 2-MB page's frame bits 20:13 */
+		return (e & MSIM_PTE_PS) ? w->rsvd_hi | MSIM_GENMASK(20, 13)
+					 : w->rsvd_hi;
+	default: /* level 1: bit 7 is PAT */
+		return w->rsvd_hi;
+	}
 }
 
 static inline uint64_t xw_read(msim_gmem *mem, uint64_t a, unsigned esz)
@@ -254,8 +260,9 @@ static int xw_update_ad(const struct xw_ad *c, struct xw_lvl l,
 	return rc < 0 ? rc : 0;
 }
 
-/* A/D update of entry `l` of walk `w` (cold path: copies, no escape). */
-static inline int xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l,
+/* A/D update of entry `l` of walk `w` (cold path: copies, no escape --
+ * inlined, so only the scalars reach xw_update_ad, never &w). */
+static inline MSIM_ALWAYS_INLINE int xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l,
 				  unsigned level, uint64_t bits, uint64_t la,
 				  const msim_rights *la_rights,
 				  msim_walk_result *res)

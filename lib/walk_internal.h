@@ -25,11 +25,15 @@ struct msim_xw {
 	msim_paging_mode mode;
 	uint64_t root;        /* table at the top level (PAE: PDPT address) */
 	uint64_t addr_mask;   /* bits M-1:12 */
-	uint64_t rsvd_hi;     /* 64-bit formats: 51:M (62:M in PAE) | 63 if !NXE */
-	/* 64-bit formats: reserved bits of a present entry at `level` with
-	 * PS bit `ps` at [2 * level + ps] (P2.1-P2.5; level 1: bit 7 is PAT),
-	 * so the per-level check is one load instead of a switch */
-	uint64_t rsvd[2 * MSIM_WALK_MAX_LEVELS];
+	/* 64-bit formats: reserved bits of a present entry (P2.1-P2.5) as
+	 * three scalars, not a per-(level, PS) table: the long-mode walk has
+	 * a constant level at each step, so xw_rsvd() folds to one of them,
+	 * and without an array indexed at run time the walk's msim_xw stays
+	 * in registers (its init stores and reloads disappear) */
+	uint64_t rsvd_hi;     /* every level: 51:M (62:M in PAE) | 63 if !NXE */
+	uint64_t rsvd_top;    /* PML5E/PML4E: rsvd_hi | PS (P2.1c) | 8 on AMD (P2.5) */
+	uint64_t rsvd_1g;     /* PDPTE with PS=1: rsvd_hi | 29:13, or PS itself
+			       * without 1-GB pages (P2.3, P2.4) */
 	uint64_t pde4m_rsvd;  /* 32-bit paging 4-MB PDE reserved bits (P2.9) */
 	unsigned m32;         /* M' = min(M, 40) with PSE-36, else 32 */
 	bool nxe, lma, pse, amd, gbpages;
