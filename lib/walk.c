@@ -6,6 +6,7 @@
  * Rules: docs/x86-paging-model.md P1, P2, P4, P5, P8.
  * SPDX-License-Identifier: MIT
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "ept_walk.h"
@@ -303,14 +304,30 @@ xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
 	return 0;
 }
 
-/* Guest rights accumulated so far, by R/W | U/S << 1 | XD << 2: one
- * 11-byte copy per level instead of assembling the bytes each time. */
-static const msim_rights xw_acc_rights[8] = {
-	{ .rw = 0, .us = 0, .xd = 0 }, { .rw = 1, .us = 0, .xd = 0 },
-	{ .rw = 0, .us = 1, .xd = 0 }, { .rw = 1, .us = 1, .xd = 0 },
-	{ .rw = 0, .us = 0, .xd = 1 }, { .rw = 1, .us = 0, .xd = 1 },
-	{ .rw = 0, .us = 1, .xd = 1 }, { .rw = 1, .us = 1, .xd = 1 },
+/*
+ * entries[level].acc followed by .valid = true, as one 12-byte image per
+ * combination of the guest rights accumulated so far (index R/W | U/S << 1
+ * | XD << 2): recording a valid level is two stores (8 + 4 bytes) instead
+ * of an 11-byte struct copy plus a byte store. Padded to 16 bytes so the
+ * index scales by a shift.
+ */
+struct xw_acc_img {
+	msim_rights acc;
+	bool valid;
+	uint8_t pad[4];
 };
+_Static_assert(offsetof(msim_walk_entry, valid) ==
+		       offsetof(msim_walk_entry, acc) + sizeof(msim_rights),
+	       "msim_walk_entry: valid must follow acc (xw_acc_img)");
+_Static_assert(offsetof(struct xw_acc_img, valid) == sizeof(msim_rights),
+	       "xw_acc_img must mirror msim_walk_entry");
+#define XW_ACC_IMG_SIZE (sizeof(msim_rights) + sizeof(bool))
+#define XW_ACC(rw_, us_, xd_) { { .rw = rw_, .us = us_, .xd = xd_ }, true, { 0 } }
+static const struct xw_acc_img xw_acc_imgs[8] = {
+	XW_ACC(0, 0, 0), XW_ACC(1, 0, 0), XW_ACC(0, 1, 0), XW_ACC(1, 1, 0),
+	XW_ACC(0, 0, 1), XW_ACC(1, 0, 1), XW_ACC(0, 1, 1), XW_ACC(1, 1, 1),
+};
+#undef XW_ACC
 
 /* Scalar state of one walk, carried from level to level (registers once
  * xw_level_t is inlined: its address never escapes). */
@@ -324,7 +341,18 @@ struct xw_state {
 	uint64_t table_hpa;
 	msim_rights table_nr;
 	bool table_hpa_valid;
+	/* XW_LM: res->nrefs kept here while walking (a register, where a
+	 * counter in *res would be reloaded after every store into it);
+	 * xw_refs_sync() writes it back */
+	unsigned nref;
 };
+
+/* Write back the reads counted in s->nref (XW_LM; every ref is a read). */
+static inline void xw_refs_sync(msim_walk_result *res, const struct xw_state *s)
+{
+	res->nreads += s->nref - res->nrefs;
+	res->nrefs = s->nref;
+}
 
 #define XW_NEXT 0 /* xw_level_t: entry valid, walk on */
 #define XW_LEAF 2 /* xw_level_t: entry valid and a leaf */
@@ -396,10 +424,14 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 			}
 		}
 		e = xw_read(mem, a, esz);
-		msim_walk_ref_add(res, lm_plain ? l->ea : l->hpa, level,
-				  (is_pae && level == 3)
-					  ? MSIM_REF_PDPTE : MSIM_REF_READ,
-				  w->dim, esz);
+		if (lm_plain)
+			msim_walk_ref_put(res, s->nref++, l->ea, level,
+					  MSIM_REF_READ, w->dim, esz);
+		else
+			msim_walk_ref_add(res, l->hpa, level,
+					  (is_pae && level == 3)
+						  ? MSIM_REF_PDPTE : MSIM_REF_READ,
+					  w->dim, esz);
 	}
 	l->val = e;
 	s->e = e;
@@ -431,12 +463,11 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		 * has it clear, so the OR needs no NXE test */
 		s->acc_xd |= e;
 	}
-	if (w->dim == 0) {
-		res->entries[level].valid = true;
-		res->entries[level].acc =
-			xw_acc_rights[((s->acc_and >> 1) & 3) |
-				      ((s->acc_xd >> 61) & 4)];
-	}
+	if (w->dim == 0)
+		memcpy(&res->entries[level].acc,
+		       &xw_acc_imgs[((s->acc_and >> 1) & 3) |
+				    ((s->acc_xd >> 61) & 4)],
+		       XW_ACC_IMG_SIZE);
 	if (leaf)
 		return XW_LEAF;
 	if (lm_plain || l->used) {
@@ -444,10 +475,13 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
 		    !(e & MSIM_PTE_A)) {
 			/* P5.4 knob: QEMU-style A as you go */
-			if (lm_plain)
+			if (lm_plain) {
 				l->hpa = l->ea;
+				xw_refs_sync(res, s);
+			}
 			rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
 					     la, NULL, res);
+			s->nref = res->nrefs;
 			if (rc)
 				return rc;
 		}
@@ -476,7 +510,8 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 		.table = w->root, .e = 0,
 		.acc_and = MSIM_PTE_RW | MSIM_PTE_US, .acc_xd = 0,
 		.nonleaf_and = MSIM_PTE_RW | MSIM_PTE_A,
-		.table_hpa = 0, .table_nr = { 0 }, .table_hpa_valid = false };
+		.table_hpa = 0, .table_nr = { 0 }, .table_hpa_valid = false,
+		.nref = res->nrefs };
 	unsigned level = top, start;
 	uint64_t e, pa, ps;
 	const msim_walk_start *st = w->reference ? NULL : w->start;
@@ -512,6 +547,8 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 #define XW_LEVEL(L)                                                            \
 		if (start >= (L)) {                                            \
 			rc = xw_level_t(w, &s, lv, (L), la, acc, res, v);      \
+			if (lm_plain && rc != XW_NEXT)                         \
+				xw_refs_sync(res, &s);                         \
 			if (rc == XW_LEAF) {                                   \
 				level = (L);                                   \
 				goto walked;                                   \
