@@ -23,19 +23,79 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 
 /*
  * P7.6: misconfiguration of a present EPT entry at `level` (the per-level
- * reserved bits come from c->mcfg, built in msim_nctx_init).
+ * reserved bits come from c->mcfg, built in msim_nctx_init), given whether
+ * it is a leaf. The R/W/X value is checked by the caller: every value in
+ * c->bad_xwr has R=0, so an entry with R=1 skips that test.
  */
 static inline bool msim_ept_misconfig(const struct msim_nctx *c,
-				      uint64_t e, unsigned level, bool *leaf)
+				      uint64_t e, unsigned level, bool leaf)
 {
-	const unsigned ps = (unsigned)(e >> 7) & 1;
+	/* bit 7 selects the slot only at levels 3/2: both slots are equal
+	 * at 5/4 (PS reserved) and at 1 (bit 7 ignored) */
+	const unsigned ps = (level == 3 || level == 2) ? (unsigned)(e >> 7) & 1 : 0;
 
-	/* PS at levels 5/4 is in mcfg there: `leaf` then never matters */
-	*leaf = level == 1 || ps;
-	if (((c->bad_xwr >> (e & 7)) & 1) || (e & c->mcfg[2 * level + ps]))
+	if (e & c->mcfg[2 * level + ps])
 		return true;
 	/* leaf memory types 2, 3 and 7 are reserved */
-	return *leaf && ((0x8cu >> ((e >> 3) & 7)) & 1);
+	return leaf && ((0x8cu >> ((e >> 3) & 7)) & 1);
+}
+
+/* EPT rights bits R|W<<1|X<<2|XU<<3 of an entry (or an AND of entries):
+ * EPT bit 10 (XU) is rights bit 3 */
+static inline unsigned msim_ept_bits(uint64_t e)
+{
+	return (unsigned)(e & 7) | ((unsigned)(e >> 7) & 8u);
+}
+
+/* Walk state carried from level to level (registers once inlined). */
+struct msim_ept_state {
+	uint64_t table, e;
+	/* rights bits AND over the entries, kept in entry form: the AND
+	 * commutes with msim_ept_bits(), so it is converted once at the end */
+	uint64_t perm_e;
+	unsigned nref; /* res->nrefs, written back once */
+};
+
+#define MSIM_EPT_NEXT 0     /* msim_ept_level_t: walk on */
+#define MSIM_EPT_LEAF 1     /* ... a valid leaf */
+#define MSIM_EPT_NOTPRES 2  /* ... not present (violation) */
+#define MSIM_EPT_MISCONF 3  /* ... misconfiguration */
+
+/*
+ * One level of the EPT walk: read the entry of `level` (a compile-time
+ * constant at every call, so the shift, the mcfg slot and the ref record
+ * fold) from s->table and check it. Faults are reported by the caller,
+ * once for all levels.
+ */
+static inline MSIM_ALWAYS_INLINE int
+msim_ept_level_t(const struct msim_nctx *c, const msim_gmem *mem,
+		 struct msim_ept_state *s, uint64_t *ea_out, unsigned level,
+		 uint64_t gpa, msim_walk_result *res)
+{
+	const uint64_t ea = s->table + ((gpa >> (12 + 9 * (level - 1))) & 0x1ff) * 8;
+	const uint64_t e = msim_gmem_read64_inl(mem, ea);
+	bool leaf;
+
+	ea_out[level] = ea;
+	s->e = e;
+	msim_walk_ref_put(res, s->nref++, ea, level, MSIM_REF_READ, 1, 8);
+	/* P7.5/P7.7: not present -> violation, before misconfig;
+	 * R=1 means present and a valid R/W/X value (see above) */
+	if (msim_unlikely(!(e & MSIM_EPT_R))) {
+		if (!(e & c->present))
+			return MSIM_EPT_NOTPRES;
+		if ((c->bad_xwr >> (e & 7)) & 1)
+			return MSIM_EPT_MISCONF;
+	}
+	/* PS at levels 5/4 is in mcfg there: `leaf` then never matters */
+	leaf = level == 1 || (level <= 3 && (e & MSIM_EPT_PS));
+	if (msim_ept_misconfig(c, e, level, leaf))
+		return MSIM_EPT_MISCONF;
+	s->perm_e &= e;
+	if (leaf)
+		return MSIM_EPT_LEAF;
+	s->table = e & c->amask;
+	return MSIM_EPT_NEXT;
 }
 
 static inline MSIM_ALWAYS_INLINE int
@@ -53,59 +113,56 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	const bool want_w = (acc & MSIM_WACC_WRITE) || (gpt && ad);
 	const bool want_r = !fetch && (!(acc & MSIM_WACC_WRITE) || gpt);
 	const bool user_la = la_rights ? la_rights->us : !!(acc & MSIM_WACC_USER);
-	uint64_t ea[MSIM_WALK_MAX_LEVELS], table = c->root, e, ps;
+	const msim_gmem *const mem = n->mem; /* loaded once, not per level */
+	struct msim_ept_state s = { .table = c->root, .e = 0, .perm_e = ~0ULL,
+				    .nref = res->nrefs };
+	/* entry addresses for the A/D pass; only levels walked are set (a
+	 * separate array: zeroing it with s would cost every walk) */
+	uint64_t ea[MSIM_WALK_MAX_LEVELS];
+	uint64_t e, ps;
 	unsigned perm = 0xf, level = c->levels, top;
 	msim_walk_start st;
-	unsigned nref, sh;
-	bool leaf;
+	int rc = MSIM_EPT_NEXT;
 
 	if (c->npsc && c->npsc(n->hooks.ctx, gpa, &st) && st.level &&
 	    st.level <= c->levels) {
 		level = st.level;
-		table = st.table;
+		s.table = st.table;
 		if (st.rights.nested == 1)
 			perm = st.rights.ept;
 	}
 	top = level;
-	nref = res->nrefs;
-	/* index shift of `level` (P7.3), stepped down with it */
-	sh = 12 + 9 * (level - 1);
-	for (;;) {
-		unsigned bits;
-
-		ea[level] = table + ((gpa >> sh) & 0x1ff) * 8;
-		e = msim_gmem_read64_inl(n->mem, ea[level]);
-		msim_walk_ref_put(res, nref++, ea[level], level, MSIM_REF_READ,
-				  1, 8);
-		/* EPT bit 10 (XU) is rights bit 3 */
-		bits = (unsigned)(e & 7) | ((unsigned)(e >> 7) & 8u);
-		/* P7.5/P7.7: not present -> violation, before misconfig */
-		if (!(e & c->present)) {
-			res->nreads += nref - res->nrefs;
-			res->nrefs = nref;
-			msim_ept_violation(n, cpu, gpa, acc, gla, la_rights,
-				      perm & bits, want_r, want_w, level, res);
-			return 1;
-		}
-		if (msim_ept_misconfig(c, e, level, &leaf)) {
-			res->nreads += nref - res->nrefs;
-			res->nrefs = nref;
-			memset(&res->fault, 0, sizeof(res->fault));
-			res->fault.kind = MSIM_FAULT_EPT_MISCONFIG;
-			res->fault.gpa = gpa;
-			res->fault.level = (uint8_t)level;
-			res->fault.dim = 1;
-			return 1;
-		}
-		perm &= bits;
-		if (leaf)
-			break;
-		table = e & amask;
-		level--;
-		sh -= 9;
+	/* one inlined step per level from the top one down (as in the guest
+	 * walk): constants instead of a loop's level bookkeeping */
+#define MSIM_EPT_LEVEL(L)                                                      \
+	if (top >= (L) && rc == MSIM_EPT_NEXT) {                               \
+		rc = msim_ept_level_t(c, mem, &s, ea, (L), gpa, res);          \
+		level = (L);                                                   \
 	}
-	res->nreads += nref - res->nrefs;
-	res->nrefs = nref;
+	MSIM_EPT_LEVEL(5)
+	MSIM_EPT_LEVEL(4)
+	MSIM_EPT_LEVEL(3)
+	MSIM_EPT_LEVEL(2)
+	MSIM_EPT_LEVEL(1)
+#undef MSIM_EPT_LEVEL
+	e = s.e;
+	res->nreads += s.nref - res->nrefs;
+	res->nrefs = s.nref;
+	if (rc == MSIM_EPT_NOTPRES) {
+		msim_ept_violation(n, cpu, gpa, acc, gla, la_rights,
+				   perm & msim_ept_bits(s.perm_e & e), want_r,
+				   want_w, level, res);
+		return 1;
+	}
+	if (rc == MSIM_EPT_MISCONF) {
+		memset(&res->fault, 0, sizeof(res->fault));
+		res->fault.kind = MSIM_FAULT_EPT_MISCONFIG;
+		res->fault.gpa = gpa;
+		res->fault.level = (uint8_t)level;
+		res->fault.dim = 1;
+		return 1;
+	}
+	perm &= msim_ept_bits(s.perm_e);
 	{
 		/* P7.8: R/W/X; with MBEC X for supervisor LAs, XU for user LAs */
 		unsigned x = n->mbec && user_la ? 8u : 4u;
@@ -124,13 +181,13 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		for (unsigned k = top; k >= level; k--) {
 			uint64_t b = MSIM_EPT_A | (k == level && want_w ? MSIM_EPT_D : 0);
 			uint64_t cur = msim_gmem_read64(n->mem, ea[k]);
-			int rc;
+			int wrc;
 
 			if ((cur & b) == b)
 				continue;
-			rc = msim_gmem_write(n->mem, ea[k], 8, cur | b);
-			if (rc)
-				return rc;
+			wrc = msim_gmem_write(n->mem, ea[k], 8, cur | b);
+			if (wrc)
+				return wrc;
 			msim_walk_ref_add(res, ea[k], k, MSIM_REF_AD_WRITE, 1, 8);
 		}
 	}
