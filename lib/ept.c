@@ -165,18 +165,11 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 		/* P7.6: -w- and -wx always, --x without the capability */
 		c->bad_xwr = (uint8_t)((1u << 2) | (1u << 6) |
 				       (cpu->ept_exec_only ? 0 : 1u << 4));
-		/* P7.6: bits 7:3 of PML5Es/PML4Es, 6:3 of other non-leaf
-		 * entries; 1-GB/2-MB pages only with the capability and with
-		 * address bits 29:12 / 20:12 clear; the PTE has no such bits */
-		c->mcfg[2 * 5] = c->mcfg[2 * 5 + 1] = c->mcfg[2 * 4] =
-			c->mcfg[2 * 4 + 1] = c->rsvd_hi | MSIM_GENMASK(7, 3);
-		c->mcfg[2 * 3] = c->mcfg[2 * 2] = c->rsvd_hi | MSIM_GENMASK(6, 3);
-		c->mcfg[2 * 3 + 1] = cpu->ept_1g ? c->rsvd_hi | MSIM_GENMASK(29, 12)
-						 : ~0ULL;
-		c->mcfg[2 * 2 + 1] = cpu->ept_2m ? c->rsvd_hi | MSIM_GENMASK(20, 12)
-						 : ~0ULL;
-		c->mcfg[2 * 1] = c->mcfg[2 * 1 + 1] = c->rsvd_hi;
-		c->mcfg[0] = c->mcfg[1] = 0; /* level 0 unused */
+		/* P7.6: 1-GB/2-MB pages only with the capability and with
+		 * address bits 29:12 / 20:12 clear (the other levels' bits:
+		 * msim_ept_misconfig) */
+		c->mcfg_1g = cpu->ept_1g ? c->rsvd_hi | MSIM_GENMASK(29, 12) : ~0ULL;
+		c->mcfg_2m = cpu->ept_2m ? c->rsvd_hi | MSIM_GENMASK(20, 12) : ~0ULL;
 		return 0;
 	}
 	if (n->kind != MSIM_NESTED_NPT)

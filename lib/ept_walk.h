@@ -22,19 +22,36 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		  msim_walk_result *res, struct msim_nx *out);
 
 /*
- * P7.6: misconfiguration of a present EPT entry at `level` (the per-level
- * reserved bits come from c->mcfg, built in msim_nctx_init), given whether
+ * P7.6: misconfiguration of a present EPT entry at `level`, given whether
  * it is a leaf. The R/W/X value is checked by the caller: every value in
  * c->bad_xwr has R=0, so an entry with R=1 skips that test.
  */
 static inline bool msim_ept_misconfig(const struct msim_nctx *c,
 				      uint64_t e, unsigned level, bool leaf)
 {
-	/* bit 7 selects the slot only at levels 3/2: both slots are equal
-	 * at 5/4 (PS reserved) and at 1 (bit 7 ignored) */
-	const unsigned ps = (level == 3 || level == 2) ? (unsigned)(e >> 7) & 1 : 0;
+	uint64_t bad;
 
-	if (e & c->mcfg[2 * level + ps])
+	/* bits 7:3 of PML5Es/PML4Es (PS included), 6:3 of other non-leaf
+	 * entries, capability-checked large pages (mcfg_1g/2m), nothing
+	 * more in a PTE */
+	switch (level) {
+	case 5:
+	case 4:
+		bad = c->rsvd_hi | MSIM_GENMASK(7, 3);
+		break;
+	case 3:
+		bad = (e & MSIM_EPT_PS) ? c->mcfg_1g
+					: c->rsvd_hi | MSIM_GENMASK(6, 3);
+		break;
+	case 2:
+		bad = (e & MSIM_EPT_PS) ? c->mcfg_2m
+					: c->rsvd_hi | MSIM_GENMASK(6, 3);
+		break;
+	default:
+		bad = c->rsvd_hi;
+		break;
+	}
+	if (e & bad)
 		return true;
 	/* leaf memory types 2, 3 and 7 are reserved */
 	return leaf && ((0x8cu >> ((e >> 3) & 7)) & 1);
@@ -63,7 +80,7 @@ struct msim_ept_state {
 
 /*
  * One level of the EPT walk: read the entry of `level` (a compile-time
- * constant at every call, so the shift, the mcfg slot and the ref record
+ * constant at every call, so the shift, the reserved bits and the ref record
  * fold) from s->table and check it. Faults are reported by the caller,
  * once for all levels.
  */
@@ -87,7 +104,7 @@ msim_ept_level_t(const struct msim_nctx *c, const msim_gmem *mem,
 		if ((c->bad_xwr >> (e & 7)) & 1)
 			return MSIM_EPT_MISCONF;
 	}
-	/* PS at levels 5/4 is in mcfg there: `leaf` then never matters */
+	/* PS at levels 5/4 is a misconfiguration: `leaf` never matters there */
 	leaf = level == 1 || (level <= 3 && (e & MSIM_EPT_PS));
 	if (msim_ept_misconfig(c, e, level, leaf))
 		return MSIM_EPT_MISCONF;

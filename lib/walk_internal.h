@@ -232,11 +232,14 @@ struct msim_nctx {
 	bool (*npsc)(void *ctx, uint64_t gpa, msim_walk_start *start);
 	/* EPT */
 	unsigned levels;
-	uint64_t root, amask, rsvd_hi;
-	/* P7.6 bits of a present entry at `level` with bit 7 (PS) `ps` that
-	 * make it a misconfiguration, at [2 * level + ps]; ~0 where a large
-	 * page is not supported (any present entry qualifies) */
-	uint64_t mcfg[2 * MSIM_WALK_MAX_LEVELS];
+	uint64_t root, amask;
+	/* P7.6 bits of a present entry that make it a misconfiguration:
+	 * rsvd_hi (51:M) at every level plus per-level constants (see
+	 * msim_ept_misconfig); the large-page leaves depend on capabilities
+	 * and are precomputed, ~0 where the size is not supported (any
+	 * present entry qualifies). Scalars, not a per-(level, PS) table:
+	 * the walk's levels are constants, so each check folds to one. */
+	uint64_t rsvd_hi, mcfg_1g, mcfg_2m;
 	uint64_t present;  /* R|W|X, | XU with MBEC (P7.5) */
 	bool ad;
 	uint8_t bad_xwr;  /* bit i: R/W/X value i is a misconfiguration */
