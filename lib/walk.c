@@ -206,6 +206,13 @@ static int xw_set_bits(msim_gmem *mem, uint64_t a, unsigned esz,
 	return rc < 0 ? rc : 1;
 }
 
+/* Instances of the walk core, each fixed at compile time (xw_run_t). */
+enum xw_variant {
+	XW_ANY,       /* every paging mode, optional second level */
+	XW_LM,        /* 4/5-level paging, no second level */
+	XW_LM_NESTED, /* 4/5-level guest of a 2D walk: nested walks inlined */
+};
+
 /* Per-level bookkeeping of one walk (stack only). */
 struct xw_lvl {
 	uint64_t ea;    /* entry address in the walk's address space */
@@ -215,6 +222,28 @@ struct xw_lvl {
 	uint8_t n_ept;  /* ... (msim_rights.nested / .ept) */
 	bool used;      /* memory entry (not a PAE PDPTE register) */
 };
+
+/*
+ * A long-mode guest walk without a second level records each entry's
+ * address and value in res->entries anyway, so it keeps no xw_lvl copy
+ * (two stores per level fewer); the A/D pass rebuilds one from there.
+ */
+static inline bool xw_lv_in_res(const struct msim_xw *w, enum xw_variant v)
+{
+	return v == XW_LM && w->dim == 0;
+}
+
+static inline struct xw_lvl xw_lvl_get(const struct xw_lvl *lv,
+				       const msim_walk_result *res,
+				       unsigned level, bool in_res)
+{
+	if (in_res)
+		return (struct xw_lvl){ .ea = res->entries[level].gpa,
+					.hpa = res->entries[level].gpa,
+					.val = res->entries[level].value,
+					.used = true };
+	return lv[level];
+}
 
 /* Set A (and D on the leaf) in one entry, checking nested write rights
  * for guest entries of a 2D walk. Returns 0, 1 (nested fault) or <0.
@@ -273,13 +302,6 @@ static inline MSIM_ALWAYS_INLINE int xw_update_ad_of(const struct msim_xw *w, st
 
 	return xw_update_ad(&c, l, level, bits, la, la_rights, res);
 }
-
-/* Instances of the walk core, each fixed at compile time (xw_run_t). */
-enum xw_variant {
-	XW_ANY,       /* every paging mode, optional second level */
-	XW_LM,        /* 4/5-level paging, no second level */
-	XW_LM_NESTED, /* 4/5-level guest of a 2D walk: nested walks inlined */
-};
 
 static inline MSIM_ALWAYS_INLINE int
 xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
@@ -372,7 +394,7 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 	const bool is_pae = v == XW_ANY && w->mode == MSIM_PAGING_PAE;
 	const msim_nested *const nested = lm_plain ? NULL : w->nested;
 	const unsigned esz = m32 ? 4 : 8;
-	struct xw_lvl *l = &lv[level];
+	struct xw_lvl cur, *l = xw_lv_in_res(w, v) ? &cur : &lv[level];
 	uint64_t idx, rsvd, e;
 	bool leaf;
 	int rc;
@@ -601,7 +623,7 @@ walked:
 	out->nested_page_size = 0;
 	out->leaf_level = (uint8_t)level;
 	out->start_level = (uint8_t)start;
-	out->leaf_addr = lv[level].ea;
+	out->leaf_addr = xw_lvl_get(lv, res, level, xw_lv_in_res(w, v)).ea;
 
 	/* P4.1 step 3: rights only after a complete valid walk */
 	{
@@ -630,18 +652,20 @@ walked:
 	     (e & (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0))) !=
 		     (MSIM_PTE_A | ((acc & MSIM_WACC_WRITE) ? MSIM_PTE_D : 0)))) {
 		for (unsigned k = start; k >= level; k--) {
+			struct xw_lvl lk = xw_lvl_get(lv, res, k,
+						      xw_lv_in_res(w, v));
 			uint64_t bits = MSIM_PTE_A;
 
 			if (lm_plain) {
-				lv[k].hpa = lv[k].ea;
-			} else if (!lv[k].used) {
+				lk.hpa = lk.ea;
+			} else if (!lk.used) {
 				continue; /* P5.1: PAE PDPTEs have no A flag */
 			}
 			if (k == level && (acc & MSIM_WACC_WRITE))
 				bits |= MSIM_PTE_D;
-			if ((lv[k].val & bits) == bits)
+			if ((lk.val & bits) == bits)
 				continue; /* already set: no locked RMW */
-			rc = xw_update_ad_of(w, lv[k], k, bits, la, r, res);
+			rc = xw_update_ad_of(w, lk, k, bits, la, r, res);
 			if (rc)
 				return rc;
 		}
