@@ -26,7 +26,7 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
  * it is a leaf. The R/W/X value is checked by the caller: every value in
  * c->bad_xwr has R=0, so an entry with R=1 skips that test.
  */
-static inline bool msim_ept_misconfig(const struct msim_nctx *c,
+static inline MSIM_ALWAYS_INLINE bool msim_ept_misconfig(const struct msim_nctx *c,
 				      uint64_t e, unsigned level, bool leaf)
 {
 	uint64_t bad;
@@ -59,7 +59,7 @@ static inline bool msim_ept_misconfig(const struct msim_nctx *c,
 
 /* EPT rights bits R|W<<1|X<<2|XU<<3 of an entry (or an AND of entries):
  * EPT bit 10 (XU) is rights bit 3 */
-static inline unsigned msim_ept_bits(uint64_t e)
+static inline MSIM_ALWAYS_INLINE unsigned msim_ept_bits(uint64_t e)
 {
 	return (unsigned)(e & 7) | ((unsigned)(e >> 7) & 8u);
 }
@@ -71,6 +71,7 @@ struct msim_ept_state {
 	 * commutes with msim_ept_bits(), so it is converted once at the end */
 	uint64_t perm_e;
 	unsigned nref; /* res->nrefs, written back once */
+	uint64_t hpa, page_size; /* the leaf's translation */
 };
 
 #define MSIM_EPT_NEXT 0     /* msim_ept_level_t: walk on */
@@ -109,8 +110,14 @@ msim_ept_level_t(const struct msim_nctx *c, const msim_gmem *mem,
 	if (msim_ept_misconfig(c, e, level, leaf))
 		return MSIM_EPT_MISCONF;
 	s->perm_e &= e;
-	if (leaf)
+	if (leaf) {
+		/* here the page size is a constant too */
+		const uint64_t ps = 1ULL << (12 + 9 * (level - 1));
+
+		s->page_size = ps;
+		s->hpa = (e & c->amask & ~(ps - 1)) | (gpa & (ps - 1));
 		return MSIM_EPT_LEAF;
+	}
 	s->table = e & c->amask;
 	return MSIM_EPT_NEXT;
 }
@@ -122,7 +129,6 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 {
 	const msim_nested *n = c->n;
 	const msim_cpu_features *cpu = c->cpu;
-	const uint64_t amask = c->amask;
 	const bool ad = c->ad;
 	const bool gpt = acc & MSIM_WACC_GPT, fetch = acc & MSIM_WACC_FETCH;
 	/* P7.8/P7.9/P7.13: guest-PT accesses are reads, or writes with A/D;
@@ -136,7 +142,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	/* entry addresses for the A/D pass; only levels walked are set (a
 	 * separate array: zeroing it with s would cost every walk) */
 	uint64_t ea[MSIM_WALK_MAX_LEVELS];
-	uint64_t e, ps;
+	uint64_t e;
 	unsigned perm = 0xf, level = c->levels, top;
 	msim_walk_start st;
 	int rc = MSIM_EPT_NEXT;
@@ -208,9 +214,8 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 			msim_walk_ref_add(res, ea[k], k, MSIM_REF_AD_WRITE, 1, 8);
 		}
 	}
-	ps = 1ULL << (12 + 9 * (level - 1));
-	out->hpa = (e & amask & ~(ps - 1)) | (gpa & (ps - 1));
-	out->page_size = ps;
+	out->hpa = s.hpa;
+	out->page_size = s.page_size;
 	/* one aggregate store: callers read single fields right away */
 	out->rights = (msim_rights){ .nested = 1,
 				     .ept = (uint8_t)(n->mbec ? perm : (perm & 7)) };

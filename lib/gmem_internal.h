@@ -13,6 +13,15 @@
 #include "internal.h"
 #include "mmu_sim/gmem.h"
 
+/* For the walker's per-entry helpers: msim_walk is large enough that
+ * GCC's unit-growth limits otherwise leave some of their copies out of
+ * line (a call per entry read). */
+#if defined(__GNUC__)
+#define MSIM_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define MSIM_ALWAYS_INLINE
+#endif
+
 #define MSIM_GMEM_CACHE 256 /* direct-mapped frame cache entries (power of two) */
 
 struct msim_gmem_slot {
@@ -41,7 +50,7 @@ struct msim_gmem {
  * tables at 2 MiB: a common layout) from evicting each other on every
  * walk; both shifts start from `pa` so they run in parallel.
  */
-static inline unsigned msim_gmem_cache_idx_pa(uint64_t pa)
+static inline MSIM_ALWAYS_INLINE unsigned msim_gmem_cache_idx_pa(uint64_t pa)
 {
 	return (unsigned)(((pa >> 12) ^ (pa >> 20)) & (MSIM_GMEM_CACHE - 1));
 }
@@ -52,7 +61,8 @@ static inline unsigned msim_gmem_cache_idx(uint64_t pfn)
 }
 
 /* msim_gmem_read64() with the cache hit inline (a miss takes the call). */
-static inline uint64_t msim_gmem_read64_inl(const msim_gmem *m, uint64_t pa)
+static inline MSIM_ALWAYS_INLINE uint64_t
+msim_gmem_read64_inl(const msim_gmem *m, uint64_t pa)
 {
 	unsigned c = msim_gmem_cache_idx_pa(pa);
 	uint64_t v;

@@ -13,11 +13,6 @@
 #include "internal.h"
 #include "mmu_sim/ept.h"
 
-#if defined(__GNUC__)
-#define MSIM_ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define MSIM_ALWAYS_INLINE
-#endif
 
 struct msim_nctx;
 
@@ -164,7 +159,7 @@ static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
  * keeps nrefs/nreads in registers and writes them back once avoids a
  * reload after every byte store into the result.
  */
-static inline void msim_walk_ref_put(msim_walk_result *res, unsigned n,
+static inline MSIM_ALWAYS_INLINE void msim_walk_ref_put(msim_walk_result *res, unsigned n,
 				     uint64_t addr, unsigned level,
 				     unsigned kind, unsigned dim, unsigned size)
 {
