@@ -59,9 +59,9 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	  msim_paging_mode mode)
 {
 	unsigned m = cpu->maxphyaddr;
-	/* bits 63:M; same values as genmask_safe() for M in 13..63, with
-	 * one shift instead of two and a branch */
-	const uint64_t above_m = m < 64 ? ~0ULL << m : 0;
+	/* bits 63:M: every caller (msim_walk, msim_nested_walk, through
+	 * msim_nctx_init) has checked M in 32..52, so one shift, no branch */
+	const uint64_t above_m = ~0ULL << m;
 	uint64_t hi;
 
 	/* every field assigned: no memset on the per-walk path */
@@ -74,7 +74,7 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->reference = false;
 	w->start = NULL;
 	w->mode = mode;
-	w->addr_mask = m > 12 ? ~above_m & ~0xfffULL : genmask_safe(m - 1, 12);
+	w->addr_mask = ~above_m & ~0xfffULL; /* M-1:12 */
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
 	w->lma = !!(regs->efer & MSIM_EFER_LMA);
 	w->pse = !!(regs->cr4 & MSIM_CR4_PSE);

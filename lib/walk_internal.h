@@ -186,7 +186,8 @@ static inline void msim_walk_result_reset(msim_walk_result *res)
 	res->nrefs = res->nreads = res->nad_writes = 0;
 }
 
-/* Configure an x86-format walk for registers `regs` (guest or NPT host). */
+/* Configure an x86-format walk for registers `regs` (guest or NPT host);
+ * cpu->maxphyaddr must be in 32..52 (checked by the API entry points). */
 void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 		  const msim_paging_regs *regs, msim_gmem *mem, uint8_t dim);
 
