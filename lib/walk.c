@@ -76,7 +76,10 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->mode = mode;
 	w->addr_mask = ~above_m & ~0xfffULL; /* M-1:12 */
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
-	w->lma = !!(regs->efer & MSIM_EFER_LMA);
+	/* 4/5-level paging implies LMA (P1.1); said so, the long-mode
+	 * instances, dispatched on the mode, fold every LMA test */
+	w->lma = mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5 ||
+		 (regs->efer & MSIM_EFER_LMA);
 	w->pse = !!(regs->cr4 & MSIM_CR4_PSE);
 	w->amd = cpu->vendor == MSIM_VENDOR_AMD;
 	w->gbpages = cpu->gbpages;
