@@ -70,7 +70,8 @@ struct msim_ept_state {
 	/* rights bits AND over the entries, kept in entry form: the AND
 	 * commutes with msim_ept_bits(), so it is converted once at the end */
 	uint64_t perm_e;
-	unsigned nref; /* res->nrefs, written back once */
+	size_t nref; /* res->nrefs, written back once (size_t: see
+		      * msim_walk_ref_put) */
 	uint64_t hpa, page_size; /* the leaf's translation */
 };
 
@@ -169,8 +170,8 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	MSIM_EPT_LEVEL(1)
 #undef MSIM_EPT_LEVEL
 	e = s.e;
-	res->nreads += s.nref - res->nrefs;
-	res->nrefs = s.nref;
+	res->nreads += (unsigned)s.nref - res->nrefs;
+	res->nrefs = (unsigned)s.nref;
 	if (rc == MSIM_EPT_NOTPRES) {
 		msim_ept_violation(n, cpu, gpa, acc, gla, la_rights,
 				   perm & msim_ept_bits(s.perm_e & e), want_r,

@@ -369,14 +369,14 @@ struct xw_state {
 	/* XW_LM: res->nrefs kept here while walking (a register, where a
 	 * counter in *res would be reloaded after every store into it);
 	 * xw_refs_sync() writes it back */
-	unsigned nref;
+	size_t nref; /* size_t: indexes refs[] without a zero-extension */
 };
 
 /* Write back the reads counted in s->nref (XW_LM; every ref is a read). */
 static inline void xw_refs_sync(msim_walk_result *res, const struct xw_state *s)
 {
-	res->nreads += s->nref - res->nrefs;
-	res->nrefs = s->nref;
+	res->nreads += (unsigned)s->nref - res->nrefs;
+	res->nrefs = (unsigned)s->nref;
 }
 
 #define XW_NEXT 0 /* xw_level_t: entry valid, walk on */

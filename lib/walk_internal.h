@@ -157,11 +157,12 @@ static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
 /*
  * Store ref number `n` (counters kept by the caller): a walk loop that
  * keeps nrefs/nreads in registers and writes them back once avoids a
- * reload after every byte store into the result.
+ * reload after every byte store into the result. (`n` is a size_t so
+ * indexing refs[] needs no zero-extension.)
  */
-static inline MSIM_ALWAYS_INLINE void msim_walk_ref_put(msim_walk_result *res, unsigned n,
-				     uint64_t addr, unsigned level,
-				     unsigned kind, unsigned dim, unsigned size)
+static inline MSIM_ALWAYS_INLINE void
+msim_walk_ref_put(msim_walk_result *res, size_t n, uint64_t addr,
+		  unsigned level, unsigned kind, unsigned dim, unsigned size)
 {
 	if (n < MSIM_WALK_MAX_REFS)
 		res->refs[n] = (msim_walk_ref){
