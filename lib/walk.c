@@ -212,7 +212,7 @@ static int xw_set_bits(msim_gmem *mem, uint64_t a, unsigned esz,
 /* Instances of the walk core, each fixed at compile time (xw_run_t). */
 enum xw_variant {
 	XW_ANY,       /* every paging mode, optional second level */
-	XW_LM,        /* 4/5-level paging, no second level */
+	XW_LM,        /* 4/5-level paging, no second level, A/D on success */
 	XW_LM_NESTED, /* 4/5-level guest of a 2D walk: nested walks inlined */
 };
 
@@ -497,16 +497,11 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		return XW_LEAF;
 	if (lm_plain || l->used) {
 		s->nonleaf_and &= e;
-		if (w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad &&
-		    !(e & MSIM_PTE_A)) {
-			/* P5.4 knob: QEMU-style A as you go */
-			if (lm_plain) {
-				l->hpa = l->ea;
-				xw_refs_sync(res, s);
-			}
+		/* P5.4 knob: QEMU-style A as you go (never in XW_LM) */
+		if (!lm_plain && !(e & MSIM_PTE_A) &&
+		    w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad) {
 			rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
 					     la, NULL, res);
-			s->nref = res->nrefs;
 			if (rc)
 				return rc;
 		}
@@ -687,7 +682,8 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 		msim_walk_result *res, struct msim_xw_out *out)
 {
 	/* msim_walk runs long-mode 2D walks itself (XW_LM_NESTED) */
-	if ((w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5) && !w->nested)
+	if ((w->mode == MSIM_PAGING_4 || w->mode == MSIM_PAGING_5) &&
+	    !w->nested && w->ad_policy != MSIM_AD_AS_YOU_GO)
 		return xw_run_t(w, la, acc, res, out, XW_LM);
 	return xw_run_t(w, la, acc, res, out, XW_ANY);
 }
@@ -785,11 +781,15 @@ int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (opts->nested && !opts->nested->mem)
 		return msim_err(MSIM_EINVAL, "msim_walk: nested config without host memory");
 	mode = msim_xw_mode_of(regs);
-	if (mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5)
-		return opts->nested
-			? xw_walk_t(mem, cpu, regs, opts, la, access, res,
-				    mode, XW_LM_NESTED)
-			: xw_walk_t(mem, cpu, regs, opts, la, access, res,
-				    mode, XW_LM);
+	if (mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5) {
+		if (opts->nested)
+			return xw_walk_t(mem, cpu, regs, opts, la, access, res,
+					 mode, XW_LM_NESTED);
+		/* the A-as-you-go knob takes the generic instance, so
+		 * XW_LM's levels carry no check for it */
+		if (opts->ad_policy != MSIM_AD_AS_YOU_GO)
+			return xw_walk_t(mem, cpu, regs, opts, la, access, res,
+					 mode, XW_LM);
+	}
 	return xw_walk_t(mem, cpu, regs, opts, la, access, res, mode, XW_ANY);
 }
