@@ -330,29 +330,35 @@ xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
 }
 
 /*
- * entries[level].acc followed by .valid = true, as one 12-byte image per
- * combination of the guest rights accumulated so far (index R/W | U/S << 1
- * | XD << 2): recording a valid level is two stores (8 + 4 bytes) instead
- * of an 11-byte struct copy plus a byte store. Padded to 16 bytes so the
- * index scales by a shift.
+ * Record entries[level].acc and .valid = true for a valid level from the
+ * guest rights so far, index i = R/W | U/S << 1 | XD << 2: 12 bytes in
+ * two stores, computed rather than copied from a table. Bytes 0-7 (rw,
+ * us, xd, then pk .. ept = 0): the multiply places copies of i at bit
+ * offsets 0, 7 and 14 -- they do not overlap, so nothing carries -- and
+ * the mask keeps bit 0 of the first (R/W), bit 1 of the second (U/S, now
+ * bit 8) and bit 2 of the third (XD, bit 16). Bytes 8-11 (npt_rw, npt_us,
+ * npt_xd = 0, valid = 1) are a constant. Little-endian hosts, as gmem.
  */
-struct xw_acc_img {
-	msim_rights acc;
-	bool valid;
-	uint8_t pad[4];
-};
+_Static_assert(offsetof(msim_rights, rw) == 0 && offsetof(msim_rights, us) == 1 &&
+		       offsetof(msim_rights, xd) == 2 &&
+		       sizeof(msim_rights) == 11 && sizeof(bool) == 1,
+	       "xw_acc_put: msim_rights layout");
 _Static_assert(offsetof(msim_walk_entry, valid) ==
 		       offsetof(msim_walk_entry, acc) + sizeof(msim_rights),
-	       "msim_walk_entry: valid must follow acc (xw_acc_img)");
-_Static_assert(offsetof(struct xw_acc_img, valid) == sizeof(msim_rights),
-	       "xw_acc_img must mirror msim_walk_entry");
-#define XW_ACC_IMG_SIZE (sizeof(msim_rights) + sizeof(bool))
-#define XW_ACC(rw_, us_, xd_) { { .rw = rw_, .us = us_, .xd = xd_ }, true, { 0 } }
-static const struct xw_acc_img xw_acc_imgs[8] = {
-	XW_ACC(0, 0, 0), XW_ACC(1, 0, 0), XW_ACC(0, 1, 0), XW_ACC(1, 1, 0),
-	XW_ACC(0, 0, 1), XW_ACC(1, 0, 1), XW_ACC(0, 1, 1), XW_ACC(1, 1, 1),
-};
-#undef XW_ACC
+	       "xw_acc_put: msim_walk_entry.valid must follow acc");
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "xw_acc_put (and gmem) assume a little-endian host"
+#endif
+static inline MSIM_ALWAYS_INLINE void xw_acc_put(msim_walk_entry *en,
+						 unsigned i)
+{
+	const uint64_t lo = ((uint64_t)i * 0x4081) & 0x010101;
+	const uint32_t hi = (uint32_t)1 << 24;
+	unsigned char *d = (unsigned char *)&en->acc;
+
+	memcpy(d, &lo, sizeof(lo));
+	memcpy(d + sizeof(lo), &hi, sizeof(hi));
+}
 
 /* Scalar state of one walk, carried from level to level (registers once
  * xw_level_t is inlined: its address never escapes). */
@@ -489,10 +495,9 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		s->acc_xd |= e;
 	}
 	if (w->dim == 0)
-		memcpy(&res->entries[level].acc,
-		       &xw_acc_imgs[((s->acc_and >> 1) & 3) |
-				    ((s->acc_xd >> 61) & 4)],
-		       XW_ACC_IMG_SIZE);
+		xw_acc_put(&res->entries[level],
+			   (unsigned)(((s->acc_and >> 1) & 3) |
+				      ((s->acc_xd >> 61) & 4)));
 	if (leaf)
 		return XW_LEAF;
 	if (lm_plain || l->used) {
