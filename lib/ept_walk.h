@@ -26,8 +26,9 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
  * it is a leaf. The R/W/X value is checked by the caller: every value in
  * c->bad_xwr has R=0, so an entry with R=1 skips that test.
  */
-static inline MSIM_ALWAYS_INLINE bool msim_ept_misconfig(const struct msim_nctx *c,
-				      uint64_t e, unsigned level, bool leaf)
+static inline MSIM_ALWAYS_INLINE bool
+msim_ept_misconfig(const struct msim_nctx *c, uint64_t e, unsigned level,
+		   bool leaf)
 {
 	uint64_t bad;
 

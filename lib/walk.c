@@ -295,10 +295,10 @@ static int xw_update_ad(const struct xw_ad *c, struct xw_lvl l,
 
 /* A/D update of entry `l` of walk `w` (cold path: copies, no escape --
  * inlined, so only the scalars reach xw_update_ad, never &w). */
-static inline MSIM_ALWAYS_INLINE int xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l,
-				  unsigned level, uint64_t bits, uint64_t la,
-				  const msim_rights *la_rights,
-				  msim_walk_result *res)
+static inline MSIM_ALWAYS_INLINE int
+xw_update_ad_of(const struct msim_xw *w, struct xw_lvl l, unsigned level,
+		uint64_t bits, uint64_t la, const msim_rights *la_rights,
+		msim_walk_result *res)
 {
 	const struct xw_ad c = { w->mem, w->nested, w->nctx,
 				 w->mode == MSIM_PAGING_32 ? 4u : 8u, w->dim };
@@ -339,7 +339,8 @@ xw_final_nested(const struct msim_nctx *nctx, uint64_t gpa, uint64_t la,
  * bit 8) and bit 2 of the third (XD, bit 16). Bytes 8-11 (npt_rw, npt_us,
  * npt_xd = 0, valid = 1) are a constant. Little-endian hosts, as gmem.
  */
-_Static_assert(offsetof(msim_rights, rw) == 0 && offsetof(msim_rights, us) == 1 &&
+_Static_assert(offsetof(msim_rights, rw) == 0 &&
+		       offsetof(msim_rights, us) == 1 &&
 		       offsetof(msim_rights, xd) == 2 &&
 		       sizeof(msim_rights) == 11 && sizeof(bool) == 1,
 	       "xw_acc_put: msim_rights layout");
