@@ -8,7 +8,9 @@ bin=$2
 fail=0
 check() { # $1 = label, stdin = symbol names
 	local bad
-	bad=$(grep -v -e '^msim_' -e '^_init$' -e '^_fini$' || true)
+	# (sanitizer builds add instrumentation symbols such as __odr_asan.*)
+	bad=$(grep -v -e '^msim_' -e '^_init$' -e '^_fini$' \
+		-e '^__odr_asan' -e '^__asan' -e '^__ubsan' -e '^__sanitizer' || true)
 	if [ -n "$bad" ]; then
 		echo "$1: symbols outside the msim_ prefix:"
 		echo "$bad" | sed 's/^/  /'

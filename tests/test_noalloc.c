@@ -48,6 +48,7 @@ void *realloc(void *p, size_t n)
 }
 #endif
 
+#ifndef NOALLOC_SKIP
 static msim_event *gen_events(const char *params, size_t *n)
 {
 	char *buf = NULL;
@@ -77,6 +78,7 @@ static msim_event *gen_events(const char *params, size_t *n)
 	free(buf);
 	return ev;
 }
+#endif
 
 /* Replay the chase up to its mark, then count what the measured part
  * (fed `twice`: the second time every translation was made before)
