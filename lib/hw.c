@@ -405,7 +405,6 @@ size_t msim_hw_access_run(msim_hw *hw, const msim_hw_xlat *x,
 	uint64_t cyc_data = 0, tlb_covered = 0, epoch;
 	const uint64_t lat_tlb = hw->cost.lat_l1tlb;
 	const bool data = hw->data_access, pf = hw->cost.pf_stride;
-	const msim_event *a_last;
 	size_t i;
 
 	if (!x->ctx_gen || x->regs != regs || !n)
@@ -461,12 +460,8 @@ size_t msim_hw_access_run(msim_hw *hw, const msim_hw_xlat *x,
 	*cycles += lat_tlb * i - tlb_covered + cyc_data;
 	/* the registers as the last access left them (the rights checks of
 	 * the run used each access's own CPL / AC through its memo key) */
-	if (i) {
-		a_last = &ev[i - 1];
-		regs->cpl = (uint8_t)a_last->arg[2];
-		regs->rflags = (regs->rflags & ~(uint64_t)MSIM_RFLAGS_AC) |
-			       (a_last->arg[3] ? MSIM_RFLAGS_AC : 0);
-	}
+	if (i)
+		msim_access_set_mode(regs, &ev[i - 1]);
 	return i;
 }
 

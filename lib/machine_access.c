@@ -388,10 +388,6 @@ int msim_machine_access(struct msim_machine *m, struct msim_vcpu *v,
 {
 	unsigned acc = msim_access_flags(ev);
 
-	v->regs.cpl = (uint8_t)ev->arg[2];
-	if (ev->arg[3])
-		v->regs.rflags |= MSIM_RFLAGS_AC;
-	else
-		v->regs.rflags &= ~MSIM_RFLAGS_AC;
+	msim_access_set_mode(&v->regs, ev);
 	return v->kvm ? access_kvm(m, v, ev, acc, res) : access_bare(m, v, ev, acc, res);
 }
