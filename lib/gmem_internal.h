@@ -13,15 +13,6 @@
 #include "internal.h"
 #include "mmu_sim/gmem.h"
 
-/* For the walker's per-entry helpers: msim_walk is large enough that
- * GCC's unit-growth limits otherwise leave some of their copies out of
- * line (a call per entry read). */
-#if defined(__GNUC__)
-#define MSIM_ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define MSIM_ALWAYS_INLINE
-#endif
-
 #define MSIM_GMEM_CACHE 256 /* direct-mapped frame cache entries (power of two) */
 
 struct msim_gmem_slot {

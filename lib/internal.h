@@ -11,10 +11,14 @@
 #define MSIM_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define msim_likely(x) __builtin_expect(!!(x), 1)
 #define msim_unlikely(x) __builtin_expect(!!(x), 0)
+/* hot helpers whose copies GCC's unit-growth limits would otherwise leave
+ * out of line in large callers (the walker) */
+#define MSIM_ALWAYS_INLINE __attribute__((always_inline))
 #else
 #define MSIM_PRINTF(a, b)
 #define msim_likely(x) (x)
 #define msim_unlikely(x) (x)
+#define MSIM_ALWAYS_INLINE
 #endif
 
 #define MSIM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

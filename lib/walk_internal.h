@@ -136,24 +136,6 @@ struct msim_nx {
 	msim_rights rights; /* nested fields only */
 };
 
-static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
-				     unsigned level, unsigned kind,
-				     unsigned dim, unsigned size)
-{
-	if (kind == MSIM_REF_AD_WRITE)
-		res->nad_writes++;
-	else
-		res->nreads++;
-	/* one aggregate store: separate uint8_t stores would alias
-	 * everything and force the walker to reload its state */
-	if (res->nrefs < MSIM_WALK_MAX_REFS)
-		res->refs[res->nrefs] = (msim_walk_ref){
-			.addr = addr, .level = (uint8_t)level,
-			.kind = (uint8_t)kind, .dim = (uint8_t)dim,
-			.size = (uint8_t)size };
-	res->nrefs++;
-}
-
 /*
  * Store ref number `n` (counters kept by the caller): a walk loop that
  * keeps nrefs/nreads in registers and writes them back once avoids a
@@ -164,11 +146,25 @@ static inline MSIM_ALWAYS_INLINE void
 msim_walk_ref_put(msim_walk_result *res, size_t n, uint64_t addr,
 		  unsigned level, unsigned kind, unsigned dim, unsigned size)
 {
+	/* one aggregate store: separate uint8_t stores would alias
+	 * everything and force the walker to reload its state */
 	if (n < MSIM_WALK_MAX_REFS)
 		res->refs[n] = (msim_walk_ref){
 			.addr = addr, .level = (uint8_t)level,
 			.kind = (uint8_t)kind, .dim = (uint8_t)dim,
 			.size = (uint8_t)size };
+}
+
+static inline void msim_walk_ref_add(msim_walk_result *res, uint64_t addr,
+				     unsigned level, unsigned kind,
+				     unsigned dim, unsigned size)
+{
+	if (kind == MSIM_REF_AD_WRITE)
+		res->nad_writes++;
+	else
+		res->nreads++;
+	msim_walk_ref_put(res, res->nrefs, addr, level, kind, dim, size);
+	res->nrefs++;
 }
 
 /* Reset the parts of a result a walk relies on (not the arrays). */
