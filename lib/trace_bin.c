@@ -21,7 +21,8 @@ static size_t varint_put(uint64_t v, uint8_t *out)
 	return n;
 }
 
-int msim_varint_get(const uint8_t *p, size_t n, uint64_t *v)
+/* msim_varint_get, inline for the decoders in this file */
+static inline int varint_get(const uint8_t *p, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
 
@@ -45,6 +46,11 @@ int msim_varint_get(const uint8_t *p, size_t n, uint64_t *v)
 		}
 	}
 	return -1;
+}
+
+int msim_varint_get(const uint8_t *p, size_t n, uint64_t *v)
+{
+	return varint_get(p, n, v);
 }
 
 size_t msim_bin_encode_event(const msim_event *ev, uint8_t *out)
@@ -138,26 +144,6 @@ void msim_type_plan_init(struct msim_type_plan plan[MSIM_EV_COUNT_])
 	}
 }
 
-/* A canonical varint of at most 9 bytes (63 bits), or 0: anything else
- * (truncated, overlong, longer) is left to msim_varint_get's diagnosis. */
-static inline int varint_fast(const uint8_t *p, size_t n, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (n > MSIM_VARINT_MAX - 1)
-		n = MSIM_VARINT_MAX - 1;
-	for (unsigned i = 0; i < n; i++) {
-		x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if (!(p[i] & 0x80)) {
-			if (i && !p[i])
-				return 0;
-			*v = x;
-			return (int)i + 1;
-		}
-	}
-	return 0;
-}
-
 int msim_bin_decode_fast(const struct msim_type_plan *tp, unsigned type,
 			 const uint8_t *p, size_t n, msim_event *ev)
 {
@@ -175,9 +161,9 @@ int msim_bin_decode_fast(const struct msim_type_plan *tp, unsigned type,
 	memcpy(ev->arg, tp->def, sizeof(ev->arg));
 	for (; mask; mask &= mask - 1) {
 		unsigned i = (unsigned)__builtin_ctzll(mask);
-		int k = varint_fast(p + used, n - used, &ev->arg[i]);
+		int k = varint_get(p + used, n - used, &ev->arg[i]);
 
-		if (!k)
+		if (k <= 0) /* truncated or bad: the table path says which */
 			return 0;
 		used += (size_t)k;
 		bad |= ev->arg[i] > tp->max[i];
