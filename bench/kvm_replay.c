@@ -22,47 +22,19 @@
 #include <time.h>
 
 #include "../tests/kvm_replay_util.h"
+#include "../tests/trace_helpers.h"
 #include "kvm_internal.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"
 
 static msim_event *load(const char *name, const char *params, size_t *n)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 1 << 16;
-	FILE *f = open_memstream(&buf, &len);
-	msim_trace_writer *w;
-	msim_trace_reader *r;
-	msim_gen_opts o = { 1, params };
-	msim_event *ev = malloc(cap * sizeof(*ev));
+	msim_event *ev = th_gen_events(name, params, n);
 
-	if (!f || !ev || msim_trace_writer_create(&w, f, MSIM_TRACE_BINARY) ||
-	    msim_gen(name, &o, w)) {
+	if (!ev) {
 		fprintf(stderr, "gen %s: %s\n", name, msim_last_error());
 		exit(1);
 	}
-	msim_trace_writer_free(w);
-	fclose(f);
-	f = fmemopen(buf, len, "r");
-	if (msim_trace_open_stream(&r, f, name)) {
-		fprintf(stderr, "read %s: %s\n", name, msim_last_error());
-		exit(1);
-	}
-	*n = 0;
-	for (;;) {
-		if (*n == cap) {
-			cap *= 2;
-			ev = realloc(ev, cap * sizeof(*ev));
-			if (!ev)
-				exit(1);
-		}
-		if (msim_trace_next(r, &ev[*n]))
-			break;
-		(*n)++;
-	}
-	msim_trace_close(r);
-	fclose(f);
-	free(buf);
 	return ev;
 }
 

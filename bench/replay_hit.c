@@ -34,6 +34,7 @@
 #include "bench_clock.h"
 
 #include "mmu_sim/mmu_sim.h"
+#include "../tests/trace_helpers.h"
 
 #define TARGET 150e6
 #define ROUNDS 5
@@ -44,44 +45,16 @@ static void die(const char *what)
 	exit(2);
 }
 
-/* The chase trace in `enc`, in memory. */
-static char *gen(unsigned long accesses, msim_trace_encoding enc, size_t *len)
+/* The chase trace of `accesses` accesses in `enc`, in memory. */
+static th_buf gen(unsigned long accesses, msim_trace_encoding enc)
 {
-	char params[128], *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
-	msim_trace_writer *w;
-	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
+	char params[128];
+	th_buf b = { NULL, 0 };
 
 	snprintf(params, sizeof(params), "pages=48,accesses=%lu", accesses);
-	o.params = params;
-	if (!f || msim_trace_writer_create(&w, f, enc) || msim_gen("chase", &o, w))
+	if (th_gen("chase", params, enc, &b))
 		die("gen chase");
-	msim_trace_writer_free(w);
-	fclose(f);
-	return buf;
-}
-
-static msim_event *decode(const char *buf, size_t len, size_t *n)
-{
-	FILE *f = fmemopen((void *)buf, len, "r");
-	msim_trace_reader *r;
-	size_t cap = 1024;
-	msim_event *ev = malloc(cap * sizeof(*ev));
-	int rc;
-
-	if (!f || !ev || msim_trace_open_stream(&r, f, "chase"))
-		die("decode");
-	for (*n = 0;; (*n)++) {
-		if (*n == cap && !(ev = realloc(ev, (cap *= 2) * sizeof(*ev))))
-			die("decode");
-		if ((rc = msim_trace_next(r, &ev[*n])) == MSIM_EEOF)
-			break;
-		if (rc)
-			die("decode");
-	}
-	msim_trace_close(r);
-	fclose(f);
-	return ev;
+	return b;
 }
 
 struct best {
@@ -155,11 +128,10 @@ static struct best run_reader(unsigned long acc, msim_trace_encoding enc,
 			      uint64_t *checksum)
 {
 	struct best b = { 0, 0, 0 };
-	size_t len;
-	char *buf = gen(acc, enc, &len);
+	th_buf buf = gen(acc, enc);
 
 	for (int round = 0; round < ROUNDS; round++) {
-		FILE *f = fmemopen(buf, len, "r");
+		FILE *f = fmemopen(buf.p, buf.n, "r");
 		msim_trace_reader *r;
 		msim_replay_opts ro = MSIM_REPLAY_OPTS_INIT;
 		msim_machine *m;
@@ -180,7 +152,7 @@ static struct best run_reader(unsigned long acc, msim_trace_encoding enc,
 		msim_trace_close(r);
 		fclose(f);
 	}
-	free(buf);
+	free(buf.p);
 	return b;
 }
 
@@ -188,12 +160,15 @@ int main(int argc, char **argv)
 {
 	unsigned long acc = argc > 1 ? strtoul(argv[1], NULL, 0) : 20000000UL;
 	const char *only = argc > 2 ? argv[2] : NULL;
-	size_t slen, ns;
-	char *small = gen(3072, MSIM_TRACE_BINARY, &slen);
-	msim_event *ev = decode(small, slen, &ns);
+	size_t ns;
+	th_buf small = gen(3072, MSIM_TRACE_BINARY);
+	msim_event *ev = th_decode(small, &ns);
 	uint64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;
 	struct best b;
 	double rate = TARGET;
+
+	if (!ev)
+		die("decode");
 
 	if (!only || !strcmp(only, "event")) {
 		b = run_machine(ev, ns, acc, false, &c0);
@@ -215,7 +190,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)c0, (unsigned long long)c1, (unsigned long long)c2,
 	       (unsigned long long)c3);
 	free(ev);
-	free(small);
+	free(small.p);
 	if (rate < TARGET && !getenv("MSIM_BENCH_NOFAIL")) {
 		fprintf(stderr, "replay_hit: %.1f M events/s below the %.0f M target\n",
 			rate / 1e6, TARGET / 1e6);

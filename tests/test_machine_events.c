@@ -12,36 +12,13 @@
 #include <string.h>
 
 #include "mmu_sim/mmu_sim.h"
+#include "trace_helpers.h"
 
 static msim_event *gen_events(const char *name, const char *params, size_t *n)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 1024;
-	FILE *f = open_memstream(&buf, &len);
-	msim_trace_writer *w;
-	msim_trace_reader *r;
-	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
-	msim_event *ev = malloc(cap * sizeof(*ev));
-	int rc;
+	msim_event *ev = th_gen_events(name, params, n);
 
-	o.params = params;
-	cr_assert(f && ev);
-	cr_assert_eq(msim_trace_writer_create(&w, f, MSIM_TRACE_BINARY), 0);
-	cr_assert_eq(msim_gen(name, &o, w), 0, "%s", msim_last_error());
-	msim_trace_writer_free(w);
-	fclose(f);
-	f = fmemopen(buf, len, "r");
-	cr_assert_eq(msim_trace_open_stream(&r, f, name), 0);
-	for (*n = 0;; (*n)++) {
-		if (*n == cap)
-			cr_assert_not_null(ev = realloc(ev, (cap *= 2) * sizeof(*ev)));
-		if ((rc = msim_trace_next(r, &ev[*n])) == MSIM_EEOF)
-			break;
-		cr_assert_eq(rc, 0, "%s", msim_last_error());
-	}
-	msim_trace_close(r);
-	fclose(f);
-	free(buf);
+	cr_assert_not_null(ev, "%s %s: %s", name, params, msim_last_error());
 	return ev;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mmu_sim/mmu_sim.h"
+#include "trace_helpers.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NOALLOC_SKIP 1
@@ -48,38 +49,6 @@ void *realloc(void *p, size_t n)
 }
 #endif
 
-#ifndef NOALLOC_SKIP
-static msim_event *gen_events(const char *params, size_t *n)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 1024;
-	FILE *f = open_memstream(&buf, &len);
-	msim_trace_writer *w;
-	msim_trace_reader *r;
-	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
-	msim_event *ev = malloc(cap * sizeof(*ev));
-
-	o.params = params;
-	cr_assert(f && ev);
-	cr_assert_eq(msim_trace_writer_create(&w, f, MSIM_TRACE_BINARY), 0);
-	cr_assert_eq(msim_gen("chase", &o, w), 0, "%s", msim_last_error());
-	msim_trace_writer_free(w);
-	fclose(f);
-	f = fmemopen(buf, len, "r");
-	cr_assert_eq(msim_trace_open_stream(&r, f, "chase"), 0);
-	for (*n = 0;; (*n)++) {
-		if (*n == cap)
-			cr_assert_not_null(ev = realloc(ev, (cap *= 2) * sizeof(*ev)));
-		if (msim_trace_next(r, &ev[*n]))
-			break;
-	}
-	msim_trace_close(r);
-	fclose(f);
-	free(buf);
-	return ev;
-}
-#endif
-
 /* Replay the chase up to its mark, then count what the measured part
  * (fed `twice`: the second time every translation was made before)
  * allocates. */
@@ -95,13 +64,14 @@ static unsigned long measured_allocs(const char *params, const char *cost,
 	return 0;
 #else
 	size_t n, first = 0;
-	msim_event *ev = gen_events(params, &n);
+	msim_event *ev = th_gen_events("chase", params, &n);
 	msim_machine_opts mo = MSIM_MACHINE_OPTS_INIT;
 	msim_machine *m;
 	unsigned long got;
 	uint64_t walks;
 
 	mo.cost = cost;
+	cr_assert_not_null(ev, "%s", msim_last_error());
 	cr_assert_eq(msim_machine_create(&m, &mo), 0);
 	while (first < n && ev[first].type != MSIM_EV_MARK)
 		first++;
