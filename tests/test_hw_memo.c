@@ -10,6 +10,7 @@
  */
 #include "tlb_test_util.h"
 
+#include "gen_internal.h" /* msim_rng_next */
 #include "mmu_sim/cost.h"
 #include "mmu_sim/stats.h"
 
@@ -59,13 +60,6 @@ static void ref_init(struct ref_level *l, const msim_cache_level *g)
 	cr_assert(l->line && l->age);
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 Test(hw_memo, cache_matches_an_independent_lru_model)
 {
@@ -83,7 +77,7 @@ Test(hw_memo, cache_matches_an_independent_lru_model)
 	ref_init(&ref[0], &p.l1d);
 	ref_init(&ref[1], &p.l2);
 	for (unsigned i = 0; i < 400000; i++) {
-		uint64_t r = rnd(&seed);
+		uint64_t r = msim_rng_next(&seed);
 		/* mostly a hot set of 24 lines (L1 hits, memo hits), some
 		 * of 600 lines (evictions from both levels) */
 		uint64_t ln = (r & 7) ? (r >> 8) % 24 : (r >> 8) % 600;
@@ -221,7 +215,7 @@ static void run_random(bool two_d, const char *preset, uint64_t seed)
 	sa.e.x.ctx_gen = 1; /* memo on */
 	sb.e.x.ctx_gen = 0; /* memo off: every access looks the TLB up */
 	for (unsigned step = 0; step < 300000; step++) {
-		uint64_t r = rnd(&seed), op = r % 1000;
+		uint64_t r = msim_rng_next(&seed), op = r % 1000;
 		uint64_t page = (r >> 10) & 1 ? (r >> 12) % HOT : (r >> 12) % NPAGES;
 		uint64_t va = VA + page * 0x1000 + ((r >> 20) % 512) * 8;
 
@@ -357,11 +351,11 @@ static void run_runs(bool two_d, const char *preset, uint64_t seed)
 		map_both(i, 3);
 	sa.e.x.ctx_gen = 1;
 	for (unsigned round = 0; round < 3000; round++) {
-		uint64_t r = rnd(&seed);
+		uint64_t r = msim_rng_next(&seed);
 		size_t n = 1 + r % 256;
 
 		for (size_t i = 0; i < n; i++) {
-			uint64_t q = rnd(&seed);
+			uint64_t q = msim_rng_next(&seed);
 			/* hit-dominated: a hot set that fits the L1 TLBs,
 			 * rarely another page (a fill: every memo is forgotten) */
 			uint64_t page = (q & 127) ? (q >> 8) % HOT : (q >> 8) % NPAGES;

@@ -10,16 +10,14 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "gen_internal.h"
 #include "trace_internal.h"
 
 static uint64_t seed = 99;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return msim_rng_next(&seed);
 }
 
 /* LEB128, canonical unless `pad` extra zero-valued groups are asked for. */
