@@ -23,7 +23,7 @@
 
 #include "../tests/kvm_replay_util.h"
 #include "../tests/trace_helpers.h"
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"
 
@@ -95,8 +95,6 @@ int main(int argc, char **argv)
 	size_t n1, n2;
 	msim_event *e1, *e2;
 
-	if (!msim_gen_kvm_anchor)
-		return 1;
 	snprintf(p1, sizeof(p1), "procs=5,pti=1,ws=0,switches=%lu", sw);
 	snprintf(p2, sizeof(p2), "toggles=%lu,writes=0,reads=0", sw);
 	e1 = load("procs", p1, &n1);

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gen_internal.h"
+#include "tools/gen_internal.h"
 #include "mmu_sim/mmu_sim.h"
 
 /* 16 processes x 64 pages each, 4-level tables, then N events of accesses

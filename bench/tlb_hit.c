@@ -21,8 +21,8 @@
 
 #include "bench_clock.h"
 
-#include "hw.h"
-#include "internal.h"
+#include "hw/hw.h"
+#include "base/internal.h"
 
 #define PAGES 48
 

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "gen_internal.h" /* msim_rng_next */
+#include "base/rng.h"
 #include "mmu_sim/ept.h"
 
 #define NPAGES 32768u

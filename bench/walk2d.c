@@ -30,8 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h" /* msim_rng_next */
-#include "hw.h"
+#include "base/rng.h"
+#include "hw/hw.h"
 #include "mmu_sim/ept.h"
 
 #define NPAGES 65536u

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_record.h"
+#include "record/record.h"
 #include "mmu_sim/import.h"
 
 static void usage(FILE *f)

@@ -8,7 +8,7 @@
 #ifndef MSIM_KVM_REPLAY_UTIL_H
 #define MSIM_KVM_REPLAY_UTIL_H
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 static inline int kvm_replay_event(msim_kvm *kvm, msim_gmem *mem,
 				   const msim_event *e)

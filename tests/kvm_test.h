@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 #define CR0_LONG 0x80050033ULL /* PG|AM|WP|NE|ET|MP|PE */
 #define CR4_LONG (MSIM_CR4_PAE | MSIM_CR4_PGE)

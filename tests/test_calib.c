@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chase_internal.h"
+#include "hw/chase_internal.h"
 #include "mmu_sim/cost.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"

@@ -10,7 +10,7 @@
  */
 #include "tlb_test_util.h"
 
-#include "gen_internal.h" /* msim_rng_next */
+#include "base/rng.h"
 #include "mmu_sim/cost.h"
 #include "mmu_sim/stats.h"
 

@@ -10,8 +10,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "gen_internal.h"
-#include "trace_internal.h"
+#include "tools/gen_internal.h"
+#include "trace/trace_internal.h"
 
 static uint64_t seed = 99;
 

@@ -9,8 +9,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "hw.h"
-#include "internal.h"
+#include "hw/hw.h"
+#include "base/internal.h"
 #include "mmu_sim/ept.h"
 
 #define TU_NONLEAF (MSIM_PTE_P | MSIM_PTE_RW | MSIM_PTE_US | MSIM_PTE_A)

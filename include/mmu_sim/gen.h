@@ -37,6 +37,14 @@ MSIM_API const char *const *msim_gen_workloads(void);
 /** Multi-line help for workload `name` (its params and defaults), or NULL. */
 MSIM_API const char *msim_gen_help(const char *name);
 
+/**
+ * The generators' deterministic PRNG (splitmix64): advances *state and
+ * returns the next 64-bit value. Tools that build their own workloads (the
+ * recorder's random scenario) draw from it so a seed means the same stream
+ * everywhere.
+ */
+MSIM_API uint64_t msim_gen_rng_next(uint64_t *state);
+
 #ifdef __cplusplus
 }
 #endif

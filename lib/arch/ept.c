@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "ept_walk.h"
+#include "arch/ept_walk.h"
 
 /* Body of msim_eptp_levels (exported, so not inlined under -fPIC). */
 static inline unsigned ept_levels(uint64_t eptp)

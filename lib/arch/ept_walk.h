@@ -8,7 +8,7 @@
 #ifndef MSIM_EPT_WALK_H
 #define MSIM_EPT_WALK_H
 
-#include "walk_internal.h"
+#include "arch/walk_internal.h"
 
 /* EPT violation with the exit qualification of P7.12/P7.13 (ept.c). */
 void msim_ept_violation(const msim_nested *n, const msim_cpu_features *cpu,

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "ept_walk.h"
+#include "arch/ept_walk.h"
 
 static inline uint64_t genmask_safe(unsigned h, unsigned l)
 {

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "gmem_internal.h"
-#include "internal.h"
+#include "base/gmem_internal.h"
+#include "base/internal.h"
 #include "mmu_sim/ept.h"
 
 

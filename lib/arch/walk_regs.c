@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "walk_internal.h"
+#include "arch/walk_internal.h"
 
 uint64_t msim_pae_pdpte_rsvd(unsigned m)
 {

@@ -5,7 +5,7 @@
  * in walk_internal.h so the walker can inline it.
  * SPDX-License-Identifier: MIT
  */
-#include "walk_internal.h"
+#include "arch/walk_internal.h"
 
 uint32_t msim_rights_check(const msim_rights *r, const msim_paging_regs *regs,
 			   unsigned acc)

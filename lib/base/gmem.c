@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gmem_internal.h"
+#include "base/gmem_internal.h"
 
 #define GM_EMPTY UINT64_MAX
 #define GM_CACHE MSIM_GMEM_CACHE

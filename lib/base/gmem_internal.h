@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/gmem.h"
 
 #define MSIM_GMEM_CACHE 256 /* direct-mapped frame cache entries (power of two) */

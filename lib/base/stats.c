@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "stats_internal.h"
+#include "base/internal.h"
+#include "base/stats_internal.h"
 
 #define STATS_MAX_COUNTERS 4096
 

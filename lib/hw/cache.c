@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_internal.h"
-#include "internal.h"
+#include "hw/cache_internal.h"
+#include "base/internal.h"
 
 static int level_init(struct msim_clevel *l, const msim_cache_level *g,
 		      unsigned line)

@@ -6,7 +6,7 @@
 #ifndef MSIM_CACHE_INTERNAL_H
 #define MSIM_CACHE_INTERNAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/cost.h"
 
 struct msim_clevel {

@@ -7,8 +7,8 @@
  */
 #include <stdlib.h>
 
-#include "chase_internal.h"
-#include "hw.h"
+#include "hw/chase_internal.h"
+#include "hw/hw.h"
 #include "mmu_sim/ept.h"
 
 #define EPT_TABLE_HPA (1ULL << 40) /* EPT tables live above guest memory */

@@ -6,8 +6,9 @@
  */
 #include <string.h>
 
-#include "chase_internal.h"
-#include "gen_internal.h"
+#include "hw/chase_internal.h"
+#include "base/rng.h"
+#include "base/params.h"
 
 void msim_chase_order(const msim_chase_opts *o, uint64_t *order)
 {
@@ -106,12 +107,12 @@ int msim_chase_parse(const char *params, msim_chase_opts *o)
 
 	if (!params)
 		return 0;
-	if ((rc = msim_gen_check_keys(params, known)))
+	if ((rc = msim_param_check_keys(params, known)))
 		return rc;
-	if ((rc = msim_gen_param_u64(params, "pages", 1ULL << 24, &o->pages)) ||
-	    (rc = msim_gen_param_u64(params, "accesses", 1ULL << 32,
+	if ((rc = msim_param_u64(params, "pages", 1ULL << 24, &o->pages)) ||
+	    (rc = msim_param_u64(params, "accesses", 1ULL << 32,
 				     &o->accesses)) ||
-	    (rc = msim_gen_param_u64(params, "seed", ~0ULL, &o->seed)))
+	    (rc = msim_param_u64(params, "seed", ~0ULL, &o->seed)))
 		return rc;
 	if (!o->pages)
 		return msim_err(MSIM_EINVAL, "chase: pages must be >= 1");

@@ -8,7 +8,7 @@
 #ifndef MSIM_CHASE_INTERNAL_H
 #define MSIM_CHASE_INTERNAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/cost.h"
 
 #define MSIM_CHASE_VA_BASE 0x00007f4000000000ULL /* 1 GiB aligned */

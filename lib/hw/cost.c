@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/cost.h"
 
 enum ptype { T_U32, T_U64, T_DBL, T_BOOL, T_REPL };

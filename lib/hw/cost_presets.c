@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/cost.h"
 
 #define GEOM(e, w, r) ((msim_tlb_geom){ (e), (w), MSIM_REPL_##r, false })

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "access_event.h"
-#include "hw.h"
-#include "cache_internal.h"
-#include "internal.h"
-#include "stats_internal.h"
-#include "tlb_internal.h"
+#include "hw/access_event.h"
+#include "hw/hw.h"
+#include "hw/cache_internal.h"
+#include "base/internal.h"
+#include "base/stats_internal.h"
+#include "hw/tlb_internal.h"
 
 enum {
 	C_L1D_HIT, C_L1I_HIT, C_STLB_HIT, C_TLB_MISS, C_TLB_REWALK,

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "tlb_internal.h"
+#include "hw/tlb_internal.h"
 
 /* LA shift of the tag of a PSC holding entries of `level` (P6.3 table). */
 static unsigned psc_shift(msim_paging_mode mode, unsigned level)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gen_internal.h"
-#include "tlb_internal.h"
+#include "base/rng.h"
+#include "hw/tlb_internal.h"
 
 /* ------------------------------------------------------------ arrays */
 

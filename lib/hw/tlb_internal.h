@@ -7,7 +7,7 @@
 #ifndef MSIM_TLB_INTERNAL_H
 #define MSIM_TLB_INTERNAL_H
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/ept.h"
 #include "mmu_sim/tlb.h"
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 #include "mmu_sim/cost.h"
 
 static const char *const counter_names[KC__COUNT] = {
@@ -84,7 +84,7 @@ int msim_kvm_create(msim_kvm **out, const msim_kvm_opts *o, unsigned nr_vcpus,
 	static const msim_kvm_costs defc = MSIM_KVM_COSTS_INIT;
 	struct msim_kvm *kvm;
 
-	if (!out || !msim_gen_kvm_anchor)
+	if (!out)
 		return msim_err(MSIM_EINVAL, "kvm: out is NULL");
 	if (!nr_vcpus || nr_vcpus > MSIM_MAX_VCPUS)
 		return msim_err(MSIM_ERANGE, "kvm: %u vCPUs (1..%d)", nr_vcpus,

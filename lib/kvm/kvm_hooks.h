@@ -45,7 +45,7 @@
 #ifndef MSIM_KVM_HOOKS_H
 #define MSIM_KVM_HOOKS_H
 
-#include "kvm_names.h"
+#include "kvm/kvm_names.h"
 #include "mmu_sim/ept.h"
 #include "mmu_sim/event.h"
 #include "mmu_sim/gmem.h"

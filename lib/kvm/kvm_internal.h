@@ -5,8 +5,8 @@
 #ifndef MSIM_KVM_INTERNAL_H
 #define MSIM_KVM_INTERNAL_H
 
-#include "internal.h"
-#include "kvm_hooks.h"
+#include "base/internal.h"
+#include "kvm/kvm_hooks.h"
 
 #define KVM_HASH_BITS 12 /* KVM_MMU_HASH_SHIFT (R4.1) */
 #define KVM_NR_BUCKETS (1u << KVM_HASH_BITS)
@@ -353,9 +353,6 @@ enum kvm_reset_caller {
 	RC_CR0 = 7, RC_CR4 = 8, RC_SREGS = 9,
 	RC_MUST_UNLOAD = 0x100, /* flag: keep-roots must still unload */
 };
-
-/* gen_kvm.c: referenced so static links pull the generators in */
-extern const int msim_gen_kvm_anchor;
 
 /* --- nested (kvm_nested.c) */
 void kvm_nested_load_cr3(struct msim_kvm_vcpu *v, uint64_t cr3, bool new_pgd);

@@ -12,7 +12,7 @@
  */
 #include <stdlib.h>
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 #define RWX 7ULL           /* EPT R|W|X, or NPT P|RW|US: both bits 0-2 */
 #define EPT_WB (6ULL << 3) /* EPT leaf memory type WB */

@@ -4,7 +4,7 @@
  * R7.1-R7.16). SVM transitions in summary (R7.15).
  * SPDX-License-Identifier: MIT
  */
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 /*
  * nested_has_guest_tlb_tag. Checked in the kernel source (search tool):

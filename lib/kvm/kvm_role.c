@@ -3,7 +3,7 @@
  * Pure functions: registers in, role words out.
  * SPDX-License-Identifier: MIT
  */
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/kvm.h"
 
 /*

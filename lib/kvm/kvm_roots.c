@@ -4,7 +4,7 @@
  * R2.5-R2.23). The cache size is opts.prev_roots (3 upstream, R2.1).
  * SPDX-License-Identifier: MIT
  */
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 #define ROLE_GUEST_MODE(w) (((w) >> 17) & 1)
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 #define ROLE_INVALID_BIT (1u << 11)
 /* KVM's ACC_* bits of role.access */

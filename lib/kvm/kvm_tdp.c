@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 
 #define ROLE_INVALID_BIT (1u << 11)
 

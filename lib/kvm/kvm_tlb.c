@@ -4,7 +4,7 @@
  * (R6.5 VMX mapping, R6.8 SVM).
  * SPDX-License-Identifier: MIT
  */
-#include "kvm_internal.h"
+#include "kvm/kvm_internal.h"
 #include "mmu_sim/tlb.h"
 
 int msim_kvm_tlb_apply(msim_tlb *t, const msim_tlb_ctx *ctx,

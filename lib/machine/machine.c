@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "stats_internal.h"
-#include "machine_internal.h"
+#include "base/internal.h"
+#include "base/stats_internal.h"
+#include "machine/machine_internal.h"
 #include "mmu_sim/trace.h"
 
 /* INIT state of the registers the MMU cares about (SDM Vol. 3 Table 10-1). */

@@ -19,10 +19,10 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "stats_internal.h"
-#include "machine_internal.h"
-#include "access_event.h"
+#include "base/internal.h"
+#include "base/stats_internal.h"
+#include "machine/machine_internal.h"
+#include "hw/access_event.h"
 
 /* Identity-EPT tables (bare metal, "-2d" presets) live high in host memory. */
 #define HOST_EPT_BASE 0x300000000000ULL

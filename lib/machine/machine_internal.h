@@ -10,8 +10,8 @@
 #include "mmu_sim/ept.h"
 #include "mmu_sim/kvm.h"
 #include "mmu_sim/machine.h"
-#include "hw.h"
-#include "kvm_hooks.h"
+#include "hw/hw.h"
+#include "kvm/kvm_hooks.h"
 
 /* What a vCPU saved on SMI, restored by RSM. */
 struct msim_smm_state {

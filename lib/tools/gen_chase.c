@@ -5,8 +5,8 @@
  */
 #include <stdlib.h>
 
-#include "chase_internal.h"
-#include "gen_internal.h"
+#include "hw/chase_internal.h"
+#include "tools/gen_internal.h"
 #include "mmu_sim/walk.h"
 
 static int emit(msim_trace_writer *w, unsigned type, unsigned nargs,

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "gen_internal.h"
-#include "internal.h"
+#include "tools/gen_internal.h"
+#include "base/internal.h"
 #include "mmu_sim/gmem.h"
 #include "mmu_sim/ept.h"
 
@@ -168,12 +168,12 @@ static int gen_wp_storm(const msim_gen_opts *o, msim_trace_writer *w)
 	struct gk g;
 	uint64_t root;
 
-	if (msim_gen_check_keys(o->params, wp_keys) ||
-	    msim_gen_param_u64(o->params, "toggles", 100000000, &toggles) ||
-	    msim_gen_param_u64(o->params, "ws", 65536, &ws) ||
-	    msim_gen_param_u64(o->params, "writes", 1024, &writes) ||
-	    msim_gen_param_u64(o->params, "reads", 1024, &reads) ||
-	    msim_gen_param_u64(o->params, "rate", 1024, &reads))
+	if (msim_param_check_keys(o->params, wp_keys) ||
+	    msim_param_u64(o->params, "toggles", 100000000, &toggles) ||
+	    msim_param_u64(o->params, "ws", 65536, &ws) ||
+	    msim_param_u64(o->params, "writes", 1024, &writes) ||
+	    msim_param_u64(o->params, "reads", 1024, &reads) ||
+	    msim_param_u64(o->params, "rate", 1024, &reads))
 		return MSIM_EINVAL;
 	if (!ws)
 		return msim_err(MSIM_EINVAL, "parameter ws must be >= 1");
@@ -212,12 +212,12 @@ static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 	uint64_t kroot[64], uroot[64], kdata;
 	struct gk g;
 
-	if (msim_gen_check_keys(o->params, procs_keys) ||
-	    msim_gen_param_u64(o->params, "procs", 64, &procs) ||
-	    msim_gen_param_u64(o->params, "pti", 1, &pti) ||
-	    msim_gen_param_u64(o->params, "pcid", 1, &pcid) ||
-	    msim_gen_param_u64(o->params, "switches", 100000000, &switches) ||
-	    msim_gen_param_u64(o->params, "ws", 4096, &ws))
+	if (msim_param_check_keys(o->params, procs_keys) ||
+	    msim_param_u64(o->params, "procs", 64, &procs) ||
+	    msim_param_u64(o->params, "pti", 1, &pti) ||
+	    msim_param_u64(o->params, "pcid", 1, &pcid) ||
+	    msim_param_u64(o->params, "switches", 100000000, &switches) ||
+	    msim_param_u64(o->params, "ws", 4096, &ws))
 		return MSIM_EINVAL;
 	if (!procs)
 		return msim_err(MSIM_EINVAL, "parameter procs must be >= 1");
@@ -277,9 +277,9 @@ static int gen_smm(const msim_gen_opts *o, msim_trace_writer *w)
 	uint64_t rounds = 1000, acc = 8, root;
 	struct gk g;
 
-	if (msim_gen_check_keys(o->params, smm_keys) ||
-	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
-	    msim_gen_param_u64(o->params, "accesses", 4096, &acc))
+	if (msim_param_check_keys(o->params, smm_keys) ||
+	    msim_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_param_u64(o->params, "accesses", 4096, &acc))
 		return MSIM_EINVAL;
 	if (gk_begin(&g, w, o, 1, " smm: SMI/RSM round trips"))
 		return gk_end(&g);
@@ -314,12 +314,12 @@ static int gen_nested(const msim_gen_opts *o, msim_trace_writer *w)
 	uint64_t l1root, l2root[16], eptp = 0;
 	struct gk g;
 
-	if (msim_gen_check_keys(o->params, nested_keys) ||
-	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
-	    msim_gen_param_u64(o->params, "l2procs", 16, &l2procs) ||
-	    msim_gen_param_u64(o->params, "ept", 1, &ept) ||
-	    msim_gen_param_u64(o->params, "vpid", 1, &vpid) ||
-	    msim_gen_param_u64(o->params, "accesses", 4096, &acc))
+	if (msim_param_check_keys(o->params, nested_keys) ||
+	    msim_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_param_u64(o->params, "l2procs", 16, &l2procs) ||
+	    msim_param_u64(o->params, "ept", 1, &ept) ||
+	    msim_param_u64(o->params, "vpid", 1, &vpid) ||
+	    msim_param_u64(o->params, "accesses", 4096, &acc))
 		return MSIM_EINVAL;
 	if (!l2procs)
 		return msim_err(MSIM_EINVAL, "parameter l2procs must be >= 1");
@@ -372,9 +372,9 @@ static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
 	uint64_t rounds = 100, ws = 32, root;
 	struct gk g;
 
-	if (msim_gen_check_keys(o->params, memslot_keys) ||
-	    msim_gen_param_u64(o->params, "rounds", 100000000, &rounds) ||
-	    msim_gen_param_u64(o->params, "ws", 65536, &ws))
+	if (msim_param_check_keys(o->params, memslot_keys) ||
+	    msim_param_u64(o->params, "rounds", 100000000, &rounds) ||
+	    msim_param_u64(o->params, "ws", 65536, &ws))
 		return MSIM_EINVAL;
 	if (gk_begin(&g, w, o, 1, " memslot: BAR remaps zap all roots"))
 		return gk_end(&g);
@@ -402,7 +402,6 @@ static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
  * this object in by the table alone; kvm.c references this anchor so that
  * any program using the KVM model also gets its generators.
  */
-const int msim_gen_kvm_anchor = 1;
 
 const struct msim_gen_workload msim_gen_kvm_workloads[] = {
 	{ "wp-storm", "grsecurity-style CR0.WP toggling around kernel writes.\n"

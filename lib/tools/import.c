@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/import.h"
 
 #define ADDR_MASK 0x000ffffffffff000ull /* entry address bits, MAXPHYADDR 52 */

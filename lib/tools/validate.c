@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/trace.h"
 #include "mmu_sim/validate.h"
 

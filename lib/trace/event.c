@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "base/internal.h"
 #include "mmu_sim/event.h"
 
 #define U64 MSIM_ARG_U64

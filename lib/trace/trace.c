@@ -12,8 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "internal.h"
-#include "trace_internal.h"
+#include "base/internal.h"
+#include "trace/trace_internal.h"
 
 /*
  * One text line plus its newline and a NUL, or one binary comment record

@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "internal.h"
-#include "trace_internal.h"
+#include "base/internal.h"
+#include "trace/trace_internal.h"
 
 static size_t varint_put(uint64_t v, uint8_t *out)
 {

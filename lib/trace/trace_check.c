@@ -6,8 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "internal.h"
-#include "trace_internal.h"
+#include "base/internal.h"
+#include "trace/trace_internal.h"
 
 void msim_trace_argv(const msim_event *ev, struct msim_argv *v)
 {

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
-#include "trace_internal.h"
+#include "base/internal.h"
+#include "trace/trace_internal.h"
 
 /* Longest token quoted back in an error message. */
 #define QUOTE_MAX 40

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_record.h"
+#include "record.h"
 #include "mmu_sim/trace.h"
 #include "vmm.h"
 #include "vmm_scen.h"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../lib/gen_internal.h"
+#include "mmu_sim/gen.h"
 #include "vmm.h"
 #include "vmm_scen.h"
 
@@ -303,7 +303,7 @@ static void scen_random(msim_vmm_script *s, uint64_t seed)
 	uint64_t st = seed;
 	uint64_t f[DATA_PAGES];
 	for (unsigned i = 0; i < DATA_PAGES; i++) {
-		uint64_t r = msim_rng_next(&st);
+		uint64_t r = msim_gen_rng_next(&st);
 		f[i] = PTE_P | (r & (PTE_W | PTE_U)) | ((r >> 8) & 1 ? PTE_NX : 0);
 		if (((r >> 9) & 7) == 0)
 			f[i] &= ~PTE_P;
@@ -311,12 +311,12 @@ static void scen_random(msim_vmm_script *s, uint64_t seed)
 	build_space(s, 0, f);
 	/* the PD entry's W/U restrict every leaf below it */
 	uint64_t pde = (space(0) + 0x3000) | PTE_P |
-		       (msim_rng_next(&st) & 3 ? PTE_W | PTE_U : PTE_U);
+		       (msim_gen_rng_next(&st) & 3 ? PTE_W | PTE_U : PTE_U);
 	wr(s, space(0) + 0x2000 + 8 * (DATA_GVA >> 21 & 511), pde);
 	ev1(s, MSIM_EV_EFER, EFER_BOOT | EFER_NXE);
 	ev1(s, MSIM_EV_CR3, space(0));
 	for (unsigned n = 0; n < 64; n++) {
-		uint64_t r = msim_rng_next(&st);
+		uint64_t r = msim_gen_rng_next(&st);
 		if (n == 32)
 			ev1(s, MSIM_EV_CR0, CR0_BOOT & ~CR0_WP);
 		acc(s, (unsigned)(r % 3), gva((unsigned)(r >> 8) % DATA_PAGES),

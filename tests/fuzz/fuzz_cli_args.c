@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "gen_internal.h"
+#include "tools/gen_internal.h"
 #include "mmu_sim/kvm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,8 +43,8 @@ static void check_params(const char *s)
 	static const char *const keys[] = { "toggles", "ws", "procs", "pti", NULL };
 	uint64_t v = 0;
 
-	(void)msim_gen_check_keys(s, keys);
-	(void)msim_gen_param_u64(s, "ws", 1000, &v);
+	(void)msim_param_check_keys(s, keys);
+	(void)msim_param_u64(s, "ws", 1000, &v);
 	if (v > 1000)
 		abort();
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "../trace_helpers.h"
-#include "trace_internal.h"
+#include "trace/trace_internal.h"
 
 #define FUZZ_CHECK(cond)                                                      \
 	do {                                                                   \
