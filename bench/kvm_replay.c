@@ -21,8 +21,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../tests/kvm_replay_util.h"
-#include "../tests/trace_helpers.h"
+#include "../tests/kvm/kvm_replay_util.h"
+#include "../tests/trace/trace_helpers.h"
 #include "kvm/kvm_internal.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"

@@ -34,7 +34,7 @@
 #include "bench_clock.h"
 
 #include "mmu_sim/mmu_sim.h"
-#include "../tests/trace_helpers.h"
+#include "../tests/trace/trace_helpers.h"
 
 #define TARGET 150e6
 #define ROUNDS 5

@@ -66,5 +66,10 @@ for f in "$src"/sim/*.c "$src"/sim/*.h "$src"/sim/record/*.c "$src"/sim/record/*
 	grep -Hn '#include "\(\.\./\)*\(lib/\)\?\(base\|trace\|arch\|hw\|kvm\|machine\|tools\)/' "$f" |
 		sed 's/^/LAYER: internal header in the CLI: /' && fail=1
 done
+# a test that needs internals says so through its folder's test header
+while IFS= read -r f; do
+	grep -Hn '#include "\(base\|trace\|arch\|hw\|kvm\|machine\|tools\)/[a-z_]*_internal\.h"\|#include "\(base\|hw\|arch\)/\(rng\|params\|hw\|access_event\|ept_walk\)\.h"' "$f" |
+		sed 's/^/LAYER: a test includes lib internals directly (use its folder test header): /' && fail=1
+done < <(find "$src/tests" -mindepth 2 -name 'test_*.c' | sort)
 [ $fail -eq 0 ] && echo "layers: ${layers[*]}: every include and call points down; no circles"
 exit $fail

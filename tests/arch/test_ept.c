@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include "base/internal.h" /* MSIM_GENMASK */
 #include "walk_fixture.h"
 
 #define GLA 0x0000000040000000ULL /* PML4 index 0, PDPT index 1 */

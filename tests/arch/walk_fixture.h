@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mmu_sim/ept.h"
+#include "base/internal.h"
 
 #define WT_P MSIM_PTE_P
 #define WT_RW MSIM_PTE_RW

@@ -14,19 +14,19 @@
 #include <sys/stat.h>
 
 #define LLVMFuzzerTestOneInput fuzz_text_one
-#include "fuzz/fuzz_trace_text.c"
+#include "../fuzz/fuzz_trace_text.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_bin_one
-#include "fuzz/fuzz_trace_bin.c"
+#include "../fuzz/fuzz_trace_bin.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_import_one
-#include "fuzz/fuzz_import.c"
+#include "../fuzz/fuzz_import.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_cost_one
-#include "fuzz/fuzz_cost_config.c"
+#include "../fuzz/fuzz_cost_config.c"
 #undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_cli_one
-#include "fuzz/fuzz_cli_args.c"
+#include "../fuzz/fuzz_cli_args.c"
 #undef LLVMFuzzerTestOneInput
 
 typedef int (*harness)(const uint8_t *data, size_t size);

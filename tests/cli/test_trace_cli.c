@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "trace_helpers.h"
+#include "trace/trace_helpers.h"
 
 #define CORPUS MSIM_SOURCE_DIR "/tests/traces/"
 #define MALFORMED MSIM_SOURCE_DIR "/tests/malformed/"

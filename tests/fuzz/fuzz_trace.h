@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../trace_helpers.h"
+#include "../trace/trace_helpers.h"
 #include "trace/trace_internal.h"
 
 #define FUZZ_CHECK(cond)                                                      \

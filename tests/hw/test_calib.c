@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hw/chase_internal.h"
+#include "tlb_test_util.h" /* internals: chase prediction */
 #include "mmu_sim/cost.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"

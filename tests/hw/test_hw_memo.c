@@ -10,7 +10,6 @@
  */
 #include "tlb_test_util.h"
 
-#include "base/rng.h"
 #include "mmu_sim/cost.h"
 #include "mmu_sim/stats.h"
 

@@ -18,9 +18,7 @@
  */
 #include "tlb_test_util.h"
 
-#include "hw/access_event.h"
 #include "mmu_sim/stats.h"
-#include "hw/tlb_internal.h"
 
 #define S (2ULL << 20)                 /* stream stride: 2 MB */
 #define VA 0x7f0000000000ULL           /* la >> 12 and la >> 21 both = 0 mod 4 */

@@ -12,6 +12,10 @@
 #include "hw/hw.h"
 #include "base/internal.h"
 #include "mmu_sim/ept.h"
+#include "hw/chase_internal.h"
+#include "hw/access_event.h"
+#include "hw/tlb_internal.h"
+#include "base/rng.h"
 
 #define TU_NONLEAF (MSIM_PTE_P | MSIM_PTE_RW | MSIM_PTE_US | MSIM_PTE_A)
 #define TU_LEAF (TU_NONLEAF | MSIM_PTE_D)

@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 
-#include "tools/gen_internal.h"
 #include "kvm_test.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "mmu_sim/mmu_sim.h"
-#include "trace_helpers.h"
+#include "trace/trace_helpers.h"
 
 static msim_event *gen_events(const char *name, const char *params, size_t *n)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "mmu_sim/mmu_sim.h"
-#include "trace_helpers.h"
+#include "trace/trace_helpers.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define NOALLOC_SKIP 1

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kvm_replay_util.h"
-#include "kvm_test.h"
+#include "kvm/kvm_replay_util.h"
+#include "kvm/kvm_test.h"
 #include "mmu_sim/gen.h"
 #include "mmu_sim/trace.h"
 

@@ -10,7 +10,7 @@
 #include <inttypes.h>
 
 #include "trace_helpers.h"
-#include "trace/trace_internal.h"
+#include "trace_test.h"
 
 #define CORPUS MSIM_SOURCE_DIR "/tests/traces/"
 

@@ -10,8 +10,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "tools/gen_internal.h"
-#include "trace/trace_internal.h"
+#include "trace_test.h"
 
 static uint64_t seed = 99;
 
