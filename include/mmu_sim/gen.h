@@ -17,12 +17,24 @@
 extern "C" {
 #endif
 
+/** The msim_gen_opts layout this header describes (see msim_gen_opts_init). */
+#define MSIM_GEN_OPTS_VERSION 1
+
 typedef struct msim_gen_opts {
+	unsigned version;   /**< MSIM_GEN_OPTS_VERSION */
 	uint64_t seed;      /**< PRNG seed */
 	const char *params; /**< workload parameters "key=value,key=value" */
 } msim_gen_opts;
 
-#define MSIM_GEN_OPTS_INIT { 1, NULL }
+#define MSIM_GEN_OPTS_INIT                                                     \
+	{ .version = MSIM_GEN_OPTS_VERSION, .seed = 1, .params = NULL }
+
+/**
+ * Fill *opts with the defaults of MSIM_GEN_OPTS_INIT for a caller built
+ * against `version` (pass MSIM_GEN_OPTS_VERSION). Returns 0, or
+ * MSIM_EINVAL when opts is NULL or `version` is unknown to this library.
+ */
+MSIM_API int msim_gen_opts_init(msim_gen_opts *opts, unsigned version);
 
 /**
  * Generate workload `name` into `w`. Unknown names give MSIM_ENOENT,

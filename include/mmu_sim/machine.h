@@ -26,7 +26,11 @@ extern "C" {
 
 typedef struct msim_machine msim_machine;
 
+/** The msim_machine_opts layout this header describes (see msim_machine_opts_init). */
+#define MSIM_MACHINE_OPTS_VERSION 1
+
 typedef struct msim_machine_opts {
+	unsigned version;           /**< MSIM_MACHINE_OPTS_VERSION */
 	unsigned nr_vcpus;          /**< 1..MSIM_MAX_VCPUS (a trace `machine` event may raise it) */
 	msim_cpu_features features; /**< CPU model seen by the guest */
 	const char *cost;           /**< cycle-model preset name (cost.h) */
@@ -37,7 +41,17 @@ typedef struct msim_machine_opts {
 } msim_machine_opts;
 
 #define MSIM_MACHINE_OPTS_INIT                                                 \
-	{ 1, MSIM_CPU_FEATURES_INIT, "skylake-sp", NULL, NULL, 1, 4ULL << 30 }
+	{ .version = MSIM_MACHINE_OPTS_VERSION, .nr_vcpus = 1,                 \
+	  .features = MSIM_CPU_FEATURES_INIT, .cost = "skylake-sp",            \
+	  .cost_file = NULL, .kvm = NULL, .seed = 1, .mem_limit = 4ULL << 30 }
+
+/**
+ * Fill *opts with the defaults of MSIM_MACHINE_OPTS_INIT for a caller built
+ * against `version` (pass MSIM_MACHINE_OPTS_VERSION). Returns 0, or
+ * MSIM_EINVAL when opts is NULL or this library does not know `version`;
+ * lets a program built against an older header run on a newer library.
+ */
+MSIM_API int msim_machine_opts_init(msim_machine_opts *opts, unsigned version);
 
 /** What one event did, for per-event output (`mmu-sim replay --verbose`). */
 typedef struct msim_event_result {

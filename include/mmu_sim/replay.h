@@ -25,7 +25,11 @@ typedef void (*msim_progress_fn)(void *ctx, uint64_t bytes_done,
 typedef void (*msim_event_fn)(void *ctx, const msim_event *ev,
 			      const msim_event_result *res);
 
+/** The msim_replay_opts layout this header describes (see msim_replay_opts_init). */
+#define MSIM_REPLAY_OPTS_VERSION 1
+
 typedef struct msim_replay_opts {
+	unsigned version;          /**< MSIM_REPLAY_OPTS_VERSION */
 	msim_machine_opts machine;
 	msim_progress_fn progress;
 	void *progress_ctx;
@@ -38,7 +42,18 @@ typedef struct msim_replay_opts {
 } msim_replay_opts;
 
 #define MSIM_REPLAY_OPTS_INIT                                                  \
-	{ MSIM_MACHINE_OPTS_INIT, NULL, NULL, 1u << 16, NULL, NULL, NULL, NULL, 0 }
+	{ .version = MSIM_REPLAY_OPTS_VERSION, .machine = MSIM_MACHINE_OPTS_INIT,  \
+	  .progress = NULL, .progress_ctx = NULL, .progress_every = 1u << 16,   \
+	  .on_event = NULL, .event_ctx = NULL, .observer = NULL,               \
+	  .observer_ctx = NULL, .max_events = 0 }
+
+/**
+ * Fill *opts with the defaults of MSIM_REPLAY_OPTS_INIT (its machine
+ * options included) for a caller built against `version` (pass
+ * MSIM_REPLAY_OPTS_VERSION). Returns 0, or MSIM_EINVAL when opts is NULL
+ * or `version` is unknown to this library.
+ */
+MSIM_API int msim_replay_opts_init(msim_replay_opts *opts, unsigned version);
 
 /**
  * Replay the trace at `path` ("-" = stdin) on a new machine built from

@@ -39,6 +39,19 @@ static int machine_start(struct msim_machine *m)
 	return msim_machine_hw_setup(m);
 }
 
+int msim_machine_opts_init(msim_machine_opts *opts, unsigned version)
+{
+	static const msim_machine_opts def = MSIM_MACHINE_OPTS_INIT;
+
+	if (!opts || version != MSIM_MACHINE_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_machine_opts_init: %s (this "
+				"library knows version %d)",
+				opts ? "unknown version" : "opts is NULL",
+				MSIM_MACHINE_OPTS_VERSION);
+	*opts = def;
+	return 0;
+}
+
 int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
 {
 	msim_machine_opts def = MSIM_MACHINE_OPTS_INIT;
@@ -50,6 +63,10 @@ int msim_machine_create(msim_machine **out, const msim_machine_opts *opts)
 		return msim_err(MSIM_EINVAL, "msim_machine_create: out is NULL");
 	if (!opts)
 		opts = &def;
+	if (opts->version != MSIM_MACHINE_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_machine_opts: version %u (this "
+				"library knows %d); start from MSIM_MACHINE_OPTS_INIT",
+				opts->version, MSIM_MACHINE_OPTS_VERSION);
 	if (opts->nr_vcpus < 1 || opts->nr_vcpus > MSIM_MAX_VCPUS)
 		return msim_err(MSIM_ERANGE, "number of vCPUs %u is outside 1..%d",
 				opts->nr_vcpus, MSIM_MAX_VCPUS);

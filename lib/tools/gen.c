@@ -48,6 +48,19 @@ const char *msim_gen_help(const char *name)
 	return w ? w->help : NULL;
 }
 
+int msim_gen_opts_init(msim_gen_opts *opts, unsigned version)
+{
+	static const msim_gen_opts def = MSIM_GEN_OPTS_INIT;
+
+	if (!opts || version != MSIM_GEN_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_gen_opts_init: %s (this library "
+				"knows version %d)",
+				opts ? "unknown version" : "opts is NULL",
+				MSIM_GEN_OPTS_VERSION);
+	*opts = def;
+	return 0;
+}
+
 int msim_gen(const char *name, const msim_gen_opts *opts, msim_trace_writer *w)
 {
 	msim_gen_opts def = MSIM_GEN_OPTS_INIT;
@@ -55,6 +68,10 @@ int msim_gen(const char *name, const msim_gen_opts *opts, msim_trace_writer *w)
 
 	if (!name || !w)
 		return msim_err(MSIM_EINVAL, "msim_gen: missing workload or writer");
+	if (opts && opts->version != MSIM_GEN_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_gen_opts: version %u (this "
+				"library knows %d); start from MSIM_GEN_OPTS_INIT",
+				opts->version, MSIM_GEN_OPTS_VERSION);
 	wl = gen_find(name);
 	if (!wl)
 		return msim_err(MSIM_ENOENT, "unknown workload '%s'", name);

@@ -42,6 +42,19 @@ static int feed(msim_machine *m, const char *name, const msim_replay_opts *opts,
 	return r;
 }
 
+int msim_replay_opts_init(msim_replay_opts *opts, unsigned version)
+{
+	static const msim_replay_opts def = MSIM_REPLAY_OPTS_INIT;
+
+	if (!opts || version != MSIM_REPLAY_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_replay_opts_init: %s (this "
+				"library knows version %d)",
+				opts ? "unknown version" : "opts is NULL",
+				MSIM_REPLAY_OPTS_VERSION);
+	*opts = def;
+	return 0;
+}
+
 int msim_replay_reader(msim_trace_reader *rd, const char *name,
 		       const msim_replay_opts *opts, msim_machine **out)
 {
@@ -55,6 +68,10 @@ int msim_replay_reader(msim_trace_reader *rd, const char *name,
 		return msim_err(MSIM_EINVAL, "msim_replay: missing reader or output");
 	if (!opts)
 		opts = &def;
+	if (opts->version != MSIM_REPLAY_OPTS_VERSION)
+		return msim_err(MSIM_EINVAL, "msim_replay_opts: version %u (this "
+				"library knows %d); start from MSIM_REPLAY_OPTS_INIT",
+				opts->version, MSIM_REPLAY_OPTS_VERSION);
 	every = opts->progress_every ? opts->progress_every : 1u << 16;
 	if (!(ev = malloc(REPLAY_BATCH * sizeof(*ev))))
 		return msim_err(MSIM_ENOMEM, "msim_replay: out of memory");

@@ -153,7 +153,10 @@ static size_t gen_to_buf(const char *name, uint64_t seed, const char *params,
 {
 	FILE *f = fmemopen(buf, len, "w");
 	msim_trace_writer *w;
-	msim_gen_opts o = { seed, params };
+	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
+
+	o.seed = seed;
+	o.params = params;
 	size_t n;
 
 	cr_assert_not_null(f);

@@ -19,7 +19,10 @@ static struct kt *run(const char *workload, const char *params,
 	FILE *f = open_memstream(&buf, &len);
 	msim_trace_writer *w;
 	msim_trace_reader *r;
-	msim_gen_opts o = { 3, params };
+	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
+
+	o.seed = 3;
+	o.params = params;
 	msim_event ev;
 	struct kt *t = kt_new(policy, 1);
 
