@@ -18,6 +18,7 @@
 #include "mmu_sim/trace.h"
 #include "vmm.h"
 #include "vmm_scen.h"
+#include "qemu.h"
 
 static void usage(FILE *f)
 {
@@ -25,6 +26,20 @@ static void usage(FILE *f)
 		"usage: mmu-sim record [--scenario NAME | --script FILE] -o OUT\n"
 		"                      [--seed N] [--buffer-kb N] [--cpuid-no-smep-smap]\n"
 		"                      [--list]\n"
+		"       mmu-sim record --qemu KERNEL [--mmu tdp|legacy|shadow]\n"
+		"                      [--scenario NAME | --script FILE] -o OUT\n"
+		"                      [--qemu-binary PATH] [--timeout SECONDS]\n"
+		"\n"
+		"--qemu works on any machine, /dev/kvm or not: it fetches (once, cached\n"
+		"in $XDG_CACHE_HOME/mmu-sim/qemu or ~/.cache/mmu-sim/qemu) the Debian\n"
+		"kernel package KERNEL (aliases 6.1 and 6.12, or a linux-image-* name)\n"
+		"and busybox-static with apt-get, boots it under QEMU TCG (-cpu max: an\n"
+		"AMD CPU with SVM and nested paging), loads kvm/kvm-amd for the chosen\n"
+		"MMU (tdp: tdp_mmu=Y npt=1; legacy: tdp_mmu=N npt=1; shadow: npt=0),\n"
+		"runs this recorder there and writes the same ftrace text as a host\n"
+		"recording. Needs qemu-system-x86 and a statically linked mmu-sim.\n"
+		"TCG has no VMX: EPT, VPID and nested VMX cannot be recorded this way.\n"
+		"Example: mmu-sim record --qemu 6.1 --mmu tdp --scenario wp -o wp.ftrace\n"
 		"\n"
 		"Runs a 64-bit KVM guest (needs root, /dev/kvm and tracefs) that\n"
 		"executes the input events of a built-in scenario or of a native\n"
@@ -244,6 +259,8 @@ static int load_script(msim_vmm_script *s, const char *path, char *err,
 int msim_cli_record(int argc, char **argv)
 {
 	const char *scen = NULL, *script = NULL, *out = NULL;
+	const char *qkernel = NULL, *qmmu = "tdp", *qbin = NULL;
+	unsigned qtimeout = 300;
 	uint64_t seed = 1;
 	unsigned buf_kb = 65536, flags = 0;
 	for (int i = 1; i < argc; i++) {
@@ -262,6 +279,21 @@ int msim_cli_record(int argc, char **argv)
 			scen = v, i++;
 		} else if (v && !strcmp(a, "--script")) {
 			script = v, i++;
+		} else if (v && !strcmp(a, "--qemu")) {
+			qkernel = v, i++;
+		} else if (v && !strcmp(a, "--mmu")) {
+			qmmu = v, i++;
+		} else if (v && !strcmp(a, "--qemu-binary")) {
+			qbin = v, i++;
+		} else if (v && !strcmp(a, "--timeout")) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (*end || !*v || *v == '-' || n < 10 || n > 86400) {
+				fprintf(stderr, "mmu-sim record: --timeout '%s': seconds, 10..86400\n", v);
+				return 2;
+			}
+			qtimeout = (unsigned)n;
+			i++;
 		} else if (v && !strcmp(a, "-o")) {
 			out = v, i++;
 		} else if (v && !strcmp(a, "--seed")) {
@@ -291,6 +323,25 @@ int msim_cli_record(int argc, char **argv)
 	if (!out || (!scen == !script)) {
 		fprintf(stderr, "mmu-sim record: need -o OUT and exactly one of --scenario/--script\n");
 		return 2;
+	}
+	if (qkernel) {
+		struct msim_qemu_opts q = {
+			.kernel = qkernel, .mmu = qmmu, .scenario = scen,
+			.script = script, .out = out, .qemu = qbin, .seed = seed,
+			.timeout_s = qtimeout,
+			.extra_flags = (flags & MSIM_VMM_CPUID_NO_SMEP_SMAP) ?
+				       "--cpuid-no-smep-smap" : NULL,
+		};
+		if (scen) {
+			const msim_vmm_scenario *sc = msim_vmm_scenarios;
+			while (sc->name && strcmp(sc->name, scen))
+				sc++;
+			if (!sc->name) {
+				fprintf(stderr, "mmu-sim record: unknown scenario '%s' (see --list)\n", scen);
+				return 2;
+			}
+		}
+		return msim_record_qemu(&q);
 	}
 
 	msim_vmm_script s = { 0 };

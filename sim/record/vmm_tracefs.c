@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +22,10 @@
 struct msim_tracefs {
 	char dir[512];
 	int marker;
+	/* options/fields exists (added in 5.x: 6.1 instances lack it). Without
+	 * it the default print is all there is: the importer then takes roles
+	 * from the printed fields (cr0_wp/smep/smap are not printed). */
+	bool fields;
 };
 
 /* Events written by the importer's tables; the rest of the kvm group is
@@ -105,9 +110,17 @@ int msim_tracefs_open(msim_tracefs **out, const char *name, unsigned buf_kb,
 		goto fail;
 	snprintf(v, sizeof(v), "%u", buf_kb);
 	if (put(t->dir, "buffer_size_kb", v, err, errlen) ||
-	    put(t->dir, "trace_clock", "global", err, errlen) ||
-	    put(t->dir, "options/fields", "1", err, errlen))
+	    put(t->dir, "trace_clock", "global", err, errlen))
 		goto fail;
+	char of[600];
+	snprintf(of, sizeof(of), "%s/options/fields", t->dir);
+	t->fields = access(of, F_OK) == 0;
+	if (t->fields && put(t->dir, "options/fields", "1", err, errlen))
+		goto fail;
+	if (!t->fields)
+		fprintf(stderr, "mmu-sim record: note: this kernel's tracefs has no "
+			"options/fields; roles come from the default print (cr0_wp, "
+			"smep/smap_andnot_wp, smm and guest_mode are not shown)\n");
 	snprintf(v, sizeof(v), "%d", pid);
 	if (put(t->dir, "set_event_pid", v, err, errlen))
 		goto fail;
@@ -272,7 +285,10 @@ int msim_tracefs_finish(msim_tracefs *t, const char *path, char *err,
 	snprintf(tmpf, sizeof(tmpf), "%s.fields.tmp", path);
 	snprintf(tmpd, sizeof(tmpd), "%s.default.tmp", path);
 	int ret = -1;
-	if (copy_file(src, tmpf, err, errlen) ||
+	if (!t->fields) {
+		if (copy_file(src, tmp, err, errlen))
+			goto out;
+	} else if (copy_file(src, tmpf, err, errlen) ||
 	    put(t->dir, "options/fields", "0", err, errlen) ||
 	    copy_file(src, tmpd, err, errlen) ||
 	    merge(tmpf, tmpd, tmp, err, errlen))
