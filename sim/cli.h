@@ -84,5 +84,7 @@ int cli_replay(int argc, char **argv);
 int cli_compare(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_validate(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
+int cli_merge(int argc, char **argv);
 
 #endif

@@ -24,6 +24,8 @@ static const char usage[] =
 	"Commands:\n"
 	"  replay TRACE      replay a trace on one machine/policy; print statistics\n"
 	"  compare TRACE     replay one trace under several KVM policies side by side\n"
+	"  sweep TRACE...    a grid of traces x cost presets x policies on all cores (CSV)\n"
+	"  merge CSV...      join `sweep --shard K/N` outputs into the unsharded one\n"
 	"  convert IN OUT    convert a trace between text and binary (lossless)\n"
 	"  gen WORKLOAD      generate a synthetic workload trace\n"
 	"  import FTRACE     turn a tracefs/trace-cmd recording into a native trace\n"
@@ -141,6 +143,10 @@ int main(int argc, char **argv)
 		return cli_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare"))
 		return cli_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sweep"))
+		return cli_sweep(argc - 1, argv + 1);
+	if (!strcmp(cmd, "merge"))
+		return cli_merge(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gen"))
 		return cli_gen(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
