@@ -86,5 +86,6 @@ int cli_gen(int argc, char **argv);
 int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_merge(int argc, char **argv);
+int cli_import_sched(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const char usage[] =
 	"  compare TRACE     replay one trace under several KVM policies side by side\n"
 	"  sweep TRACE...    a grid of traces x cost presets x policies on all cores (CSV)\n"
 	"  merge CSV...      join `sweep --shard K/N` outputs into the unsharded one\n"
+	"  import-sched F    a recorded sched_switch sequence as CR3 switches\n"
 	"  convert IN OUT    convert a trace between text and binary (lossless)\n"
 	"  gen WORKLOAD      generate a synthetic workload trace\n"
 	"  import FTRACE     turn a tracefs/trace-cmd recording into a native trace\n"
@@ -147,6 +148,8 @@ int main(int argc, char **argv)
 		return cli_sweep(argc - 1, argv + 1);
 	if (!strcmp(cmd, "merge"))
 		return cli_merge(argc - 1, argv + 1);
+	if (!strcmp(cmd, "import-sched"))
+		return cli_import_sched(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gen"))
 		return cli_gen(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))

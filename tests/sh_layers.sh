@@ -12,7 +12,7 @@ for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 declare -A pub=([common]=base [gmem]=base [stats]=base [event]=trace
 	[trace]=trace [walk]=arch [ept]=arch [tlb]=hw [cost]=hw [kvm]=kvm
 	[machine]=machine [replay]=tools [validate]=tools [import]=tools
-	[gen]=tools [mmu_sim]=tools)
+	[gen]=tools [sched]=tools [mmu_sim]=tools)
 fail=0
 bad() { echo "LAYER: $*"; fail=1; }
 

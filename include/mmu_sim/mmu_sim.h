@@ -14,6 +14,7 @@
 #include "mmu_sim/kvm.h"
 #include "mmu_sim/machine.h"
 #include "mmu_sim/replay.h"
+#include "mmu_sim/sched.h"
 #include "mmu_sim/stats.h"
 #include "mmu_sim/tlb.h"
 #include "mmu_sim/trace.h"

@@ -6,6 +6,7 @@
  * trace (msim_rng_next only).
  * SPDX-License-Identifier: MIT
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/gen_internal.h"
@@ -209,8 +210,6 @@ static const char *const procs_keys[] = { "procs", "pti", "pcid", "switches",
 static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 {
 	uint64_t procs = 5, pti = 0, pcid = 0, switches = 10000, ws = 8;
-	uint64_t kroot[64], uroot[64], kdata;
-	struct gk g;
 
 	if (msim_param_check_keys(o->params, procs_keys) ||
 	    msim_param_u64(o->params, "procs", 64, &procs) ||
@@ -221,8 +220,35 @@ static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 		return MSIM_EINVAL;
 	if (!procs)
 		return msim_err(MSIM_EINVAL, "parameter procs must be >= 1");
-	if (gk_begin(&g, w, o, 1, " procs: round-robin CR3 switches"))
-		return gk_end(&g);
+	return msim_gen_procs_run(w, o->seed, " procs: round-robin CR3 switches",
+				  (unsigned)procs, pti, pcid, (unsigned)ws, NULL,
+				  switches);
+}
+
+int msim_gen_procs_run(msim_trace_writer *w, uint64_t seed, const char *title,
+		       unsigned procs, bool pti, bool pcid, unsigned ws,
+		       const uint32_t *seq, uint64_t switches)
+{
+	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
+	uint64_t *kroot, *uroot, kdata;
+	bool *seen;
+	struct gk g;
+
+	if (!procs || procs > MSIM_GEN_PROCS_MAX)
+		return msim_err(MSIM_ERANGE, "%u processes (1..%d)", procs,
+				MSIM_GEN_PROCS_MAX);
+	kroot = calloc(procs, sizeof(*kroot));
+	uroot = calloc(procs, sizeof(*uroot));
+	seen = calloc(procs, sizeof(*seen));
+	if (!kroot || !uroot || !seen) {
+		free(kroot);
+		free(uroot);
+		free(seen);
+		return msim_err(MSIM_ENOMEM, "out of memory (%u processes)", procs);
+	}
+	o.seed = seed;
+	if (gk_begin(&g, w, &o, 1, title))
+		goto out;
 	kroot[0] = new_table(&g);
 	kdata = data_page(&g);
 	map4k(&g, kroot[0], KERNEL_GVA, kdata, PTE_KERN);
@@ -246,9 +272,12 @@ static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 	}
 	sregs_long(&g, kroot[0], CR4_BASE | (pcid ? MSIM_CR4_PCIDE : 0));
 	for (uint64_t s = 0; s < switches && !g.rc; s++) {
-		uint64_t p = (s + 1) % procs;
-		uint64_t tag = pcid ? ((p + 1) | (s >= procs ? 1ULL << 63 : 0)) : 0;
+		uint64_t p = seq ? seq[s] : (s + 1) % procs;
+		/* no-flush once the process's PCID is live, as Linux's
+		 * switch_mm_irqs_off() does for an ASID it already used */
+		uint64_t tag = pcid ? ((p + 1) | (seen[p] ? 1ULL << 63 : 0)) : 0;
 
+		seen[p] = true;
 		ev1(&g, MSIM_EV_CR3, kroot[p] | tag);
 		access(&g, MSIM_ACC_READ, KERNEL_GVA, 0);
 		if (pti) {
@@ -260,6 +289,10 @@ static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 		for (uint64_t i = 0; i < ws; i++)
 			access(&g, MSIM_ACC_READ, USER_GVA + i * 4096, 3);
 	}
+out:
+	free(kroot);
+	free(uroot);
+	free(seen);
 	return gk_end(&g);
 }
 
