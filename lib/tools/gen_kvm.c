@@ -376,12 +376,18 @@ static int gen_nested(const msim_gen_opts *o, msim_trace_writer *w)
 		eptp = pml4 | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(4);
 	}
 	sregs_long(&g, l1root, CR4_BASE);
-	for (uint64_t r = 0; r < rounds && !g.rc; r++) {
-		uint64_t a[8] = { ept, eptp, vpid, vpid ? 5 : 0,
-				  l2root[r % l2procs], CR0_LONG, CR4_BASE,
-				  EFER_LONG };
+	for (uint64_t r = 0, cur = 0; r < rounds && !g.rc; r++) {
+		/* VM entry loads vmcs12's GUEST_CR3: the L2 CR3 of the last exit */
+		uint64_t a[8] = { ept, eptp, vpid, vpid ? 5 : 0, l2root[cur],
+				  CR0_LONG, CR4_BASE, EFER_LONG };
 
 		ev(&g, MSIM_EV_VMENTRY, 8, a);
+		/* L2's own scheduler switches processes with its own MOV CR3
+		 * (which flushes L2's non-global translations: no PCID) */
+		if (r % l2procs != cur) {
+			cur = r % l2procs;
+			ev1(&g, MSIM_EV_CR3, l2root[cur]);
+		}
 		for (uint64_t i = 0; i < acc; i++)
 			access(&g, MSIM_ACC_READ, USER_GVA + rnd(&g, 8) * 4096, 3);
 		ev1(&g, MSIM_EV_VMEXIT, l1root);
