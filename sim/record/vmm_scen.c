@@ -28,6 +28,8 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
+#define CR4_PCIDE (1ull << 17)
+#define CR3_NOFLUSH (1ull << 63)
 #define EFER_BOOT 0x500ull
 #define EFER_NXE (1ull << 11)
 
@@ -326,12 +328,43 @@ static void scen_random(msim_vmm_script *s, uint64_t seed)
 	ev1(s, MSIM_EV_EFER, EFER_BOOT);
 }
 
+/* Process switching with PCIDs, as Linux does once CR4.PCIDE is on: each
+ * of 6 address spaces (more than current + 3 prev_roots) gets PCID k+1, and
+ * CR3 bit 63 (no flush, SDM Vol. 3A 4.10.4.1) once that PCID is live. KVM
+ * looks the root up in prev_roots by (pgd, role): the PCID is not part of
+ * it (kvm_mmu_new_pgd()), and a no-flush switch keeps the old translations
+ * tagged (kvm_set_cr3() skips the flush when bit 63 is set). Where CPUID
+ * lacks PCID or the host refuses CR4.PCIDE, the recording shows the #GP. */
+static void scen_pcid(msim_vmm_script *s, uint64_t seed)
+{
+	(void)seed;
+	const unsigned K = 6;
+	for (unsigned k = 0; k < K; k++)
+		build_space(s, k, all_rw_user);
+	/* CR4.PCIDE may be set only with CR3[11:0] = 0 (SDM 4.10.1) */
+	ev1(s, MSIM_EV_CR3, space(0));
+	note(s, "CR4.PCIDE=1");
+	ev1(s, MSIM_EV_CR4, CR4_BOOT | CR4_PCIDE);
+	for (unsigned round = 0; round < 3; round++)
+		for (unsigned k = 0; k < K; k++) {
+			ev1(s, MSIM_EV_CR3, space(k) | (k + 1) |
+			    (round ? CR3_NOFLUSH : 0));
+			acc(s, MSIM_ACC_READ, gva(k), 3, 0);
+			acc(s, MSIM_ACC_WRITE, gva(k), 3, 0);
+		}
+	note(s, "CR4.PCIDE=0 (CR3 PCID 0 first)");
+	ev1(s, MSIM_EV_CR3, space(0));
+	ev1(s, MSIM_EV_CR4, CR4_BOOT);
+	acc(s, MSIM_ACC_READ, gva(0), 3, 0);
+}
+
 const msim_vmm_scenario msim_vmm_scenarios[] = {
 	{ "wp", "CR0.WP toggling, supervisor/user writes to r/o pages", scen_wp },
 	{ "cr3rr", "CR3 round-robin over 5 (then 4) address spaces", scen_cr3rr },
 	{ "cr4efer", "CR4.SMEP/SMAP/PGE and EFER.NXE toggles", scen_cr4efer },
 	{ "pte", "guest PTE writes with/without INVLPG at CPL0 and CPL3", scen_pte },
 	{ "ptwrite", "repeated writes to a shadowed page table", scen_ptwrite },
+	{ "pcid", "6 address spaces switched with PCIDs and no-flush CR3 writes", scen_pcid },
 	{ "random", "seeded random permission matrix (--seed)", scen_random },
 	{ NULL, NULL, NULL },
 };
