@@ -136,7 +136,11 @@ MSIM_API int msim_trace_write(msim_trace_writer *w, const msim_event *ev);
  */
 MSIM_API int msim_trace_write_comment(msim_trace_writer *w, const char *text);
 
-/** Flush buffered output; MSIM_EIO on a write error. */
+/**
+ * Hand everything written so far to the FILE and fflush it; MSIM_EIO on a
+ * write error. The writer buffers events itself (64 KiB blocks): call this
+ * before writing to the FILE by other means or checking its size.
+ */
 MSIM_API int msim_trace_writer_flush(msim_trace_writer *w);
 
 /** Free a writer (flushes first; NULL is fine). */

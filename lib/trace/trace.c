@@ -39,11 +39,18 @@ struct msim_trace_reader {
 	struct msim_type_plan plan[MSIM_EV_COUNT_]; /* binary fast path */
 };
 
+/* Events are encoded straight into buf and handed to the FILE in large
+ * blocks: one locked fwrite per event cost more than the encoding. */
+#define WBUF_SIZE (64 * 1024)
+
 struct msim_trace_writer {
 	FILE *f;
 	msim_trace_encoding enc;
 	uint32_t vcpu;
 	bool machine_seen, other_seen;
+	bool failed; /* a block write failed: every later write fails */
+	size_t len;
+	unsigned char buf[WBUF_SIZE];
 };
 
 /* ------------------------------------------------------------ buffering */
@@ -556,10 +563,43 @@ void msim_trace_close(msim_trace_reader *r)
 
 /* ------------------------------------------------------------- writer */
 
+static int wbuf_drain(msim_trace_writer *w)
+{
+	if (w->failed)
+		return msim_err(MSIM_EIO, "trace write failed earlier");
+	if (w->len && fwrite(w->buf, 1, w->len, w->f) != w->len) {
+		w->failed = true;
+		return msim_err(MSIM_EIO, "trace write failed: %s", strerror(errno));
+	}
+	w->len = 0;
+	return 0;
+}
+
+/* Room for n more bytes in buf (n <= WBUF_SIZE). */
+static int wbuf_room(msim_trace_writer *w, size_t n)
+{
+	if (w->failed)
+		return msim_err(MSIM_EIO, "trace write failed earlier");
+	return w->len + n > WBUF_SIZE ? wbuf_drain(w) : 0;
+}
+
 static int wr(msim_trace_writer *w, const void *p, size_t n)
 {
-	if (fwrite(p, 1, n, w->f) != n)
-		return msim_err(MSIM_EIO, "trace write failed: %s", strerror(errno));
+	int ret;
+
+	if (n > WBUF_SIZE) {
+		if ((ret = wbuf_drain(w)))
+			return ret;
+		if (fwrite(p, 1, n, w->f) != n) {
+			w->failed = true;
+			return msim_err(MSIM_EIO, "trace write failed: %s", strerror(errno));
+		}
+		return 0;
+	}
+	if ((ret = wbuf_room(w, n)))
+		return ret;
+	memcpy(w->buf + w->len, p, n);
+	w->len += n;
 	return 0;
 }
 
@@ -597,21 +637,30 @@ int msim_trace_writer_create(msim_trace_writer **out, FILE *f,
 	return 0;
 }
 
+#define TEXT_EVENT_MAX 1024
+
 static int emit(msim_trace_writer *w, const msim_event *ev)
 {
-	if (w->enc == MSIM_TRACE_TEXT) {
-		char line[1024];
-		int n = msim_event_format(ev, line, sizeof(line) - 1);
+	int ret;
 
+	if (w->enc == MSIM_TRACE_TEXT) {
+		char *line;
+		int n;
+
+		if ((ret = wbuf_room(w, TEXT_EVENT_MAX)))
+			return ret;
+		line = (char *)w->buf + w->len;
+		n = msim_event_format(ev, line, TEXT_EVENT_MAX - 1);
 		if (n < 0)
 			return n;
 		line[n++] = '\n';
-		return wr(w, line, (size_t)n);
-	} else {
-		uint8_t rec[MSIM_BIN_EVENT_MAX];
-
-		return wr(w, rec, msim_bin_encode_event(ev, rec));
+		w->len += (size_t)n;
+		return 0;
 	}
+	if ((ret = wbuf_room(w, MSIM_BIN_EVENT_MAX)))
+		return ret;
+	w->len += msim_bin_encode_event(ev, w->buf + w->len);
+	return 0;
 }
 
 int msim_trace_write(msim_trace_writer *w, const msim_event *ev)
@@ -684,6 +733,8 @@ int msim_trace_writer_flush(msim_trace_writer *w)
 {
 	if (!w)
 		return msim_err(MSIM_EINVAL, "msim_trace_writer_flush: NULL argument");
+	if (wbuf_drain(w))
+		return MSIM_EIO;
 	if (fflush(w->f) || ferror(w->f))
 		return msim_err(MSIM_EIO, "trace write failed: %s", strerror(errno));
 	return 0;
@@ -693,6 +744,7 @@ void msim_trace_writer_free(msim_trace_writer *w)
 {
 	if (!w)
 		return;
+	(void)wbuf_drain(w);
 	fflush(w->f);
 	free(w);
 }
