@@ -88,7 +88,7 @@ Test(import_cli, list_scenarios)
 {
 	cr_assert_eq(run("record --list"), 0);
 	char *o = slurp("out.txt");
-	cr_assert_str_eq(o, "wp\ncr3rr\ncr4efer\npte\nptwrite\nrandom\n");
+	cr_assert_str_eq(o, "wp\ncr3rr\ncr4efer\npte\nptwrite\npcid\nrandom\n");
 	free(o);
 }
 
