@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Figure 5 (seed 004): nested transitions. An L1 hypervisor runs one L2
-# process (bench_tracegen nested: L1 gives L2 EPT12 + VPID, E3 a); every
+# Figure 5 (Liran Alon, "Re: [PATCH 0/4]: KVM: nVMX: VPID optimizations",
+# kvm list, 2018): nested transitions. An L1 hypervisor runs one L2
+# process (bench_tracegen nested: L1 gives L2 EPT12 + VPID, so with tags
+# no flush is owed per round trip); every
 # round trip is VM entry, L2 reads its whole working set of W 4 KiB pages,
 # VM exit (L1's exit handler touches no guest memory, so every TLB miss is
 # L2's). nested_flush=every-switch models the 2018 behaviour Liran Alon
-# described (each root switch through vmx_set_cr3 flushed, R7.12);
-# nested_flush=tag relies on VPID/EPTP tags (R7.9). L0 with the TDP MMU
+# described (each root switch went through vmx_set_cr3(), which ended in
+# vmx_flush_tlb() since commit 2384d2b32640 "KVM: VMX: Enable Virtual
+# Processor Identification (VPID)"); nested_flush=tag relies on VPID/EPTP
+# tags (nested_vmx_transition_tlb_flush(), arch/x86/kvm/vmx/nested.c).
+# L0 with the TDP MMU
 # and L0 with shadow paging, preset 6.4. W = 8 .. 4096 pages. One more line:
-# tags, but L1 does not enable VPID for L2 (E3 b: KVM must then flush the
-# guest TLB on every entry and exit, R7.9 step 2), L0 TDP MMU.
+# tags, but L1 does not enable VPID for L2 (KVM must then flush the guest
+# TLB on every entry and exit: L1 and L2 share VPID 0, which VM entry and
+# exit flush when "enable VPID" is 0, SDM Vol. 3C 28.3.3.1; KVM requests
+# KVM_REQ_TLB_FLUSH_GUEST in nested_vmx_transition_tlb_flush()), L0 TDP MMU.
 # Output: $1/nested.csv (per round trip)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Figure 3 (seed 000): which kvm_mmu_reset_context callers matter. A mixed
+# Figure 3 (Sean Christopherson's reply of Feb 17 2022 to Paolo Bonzini's
+# patch that stops kvm_mmu_reset_context() from unloading all roots; the
+# reply lists its eight callers): which of those callers matter. A mixed
 # hardened-Linux workload (bench_tracegen mixed: process switches, CR0.WP
 # W^X toggles, CR4.PGE global flushes, SMI/RSM round trips, EFER.NX
 # writes, one INIT + KVM_SET_SREGS; see bench/tracegen.c and README.md)
@@ -7,8 +9,9 @@
 # its marginal cost: cycles.total(all) - cycles.total(all but that cause).
 # base = cycles.total with every cause removed (the process work itself).
 # Policies: unload (upstream), keep-roots (Paolo's Feb 2022 patch: every
-# caller keeps roots) and per-caller (seed 000: only kvm_post_set_cr0/4
-# keep roots), under presets 5.10, 5.18 and 6.4 and all three MMU flavours.
+# caller keeps roots) and per-caller (Sean's counter-proposal in that
+# reply: only kvm_post_set_cr0/4 keep roots), under presets 5.10, 5.18
+# and 6.4 and all three MMU flavours.
 # Output: $1/reset_callers.csv (cycles and resets per cause)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

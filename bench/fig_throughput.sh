@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Figure 8: simulator throughput against the speed targets, on this
-# machine, one core (CPU time of the benchmark process):
+# Figure 8: simulator throughput against the speed targets, on the
+# machine that runs it (the committed figure: the 2-vCPU Emerald Rapids
+# KVM guest of traces/hw/README.md), one core (CPU time of the benchmark process):
 #   TLB-hit replay   bench_replay_hit: msim_machine_events over a
 #                    TLB-hit-dominated chase       target >= 150 M/s
 #                    (also per event, and from a binary / text trace:

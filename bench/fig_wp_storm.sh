@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Figure 1 (seeds 000/001): CR0.WP storm. A grsecurity/PaX KERNEXEC-style
+# Figure 1 (Paolo Bonzini's "[PATCH 00/23] KVM: MMU: MMU role refactoring"
+# cover letter, Feb 4 2022, which reports the TDP MMU regression of
+# grsecurity's CR0.WP W^X, and Sean Christopherson's Feb 17 2022 reply on
+# kvm_mmu_reset_context()): CR0.WP storm. A grsecurity/PaX KERNEXEC-style
 # guest (mmu-sim gen wp-storm: each "toggle" is one pax_open_kernel /
 # pax_close_kernel pair = 2 CR0 writes around 2 kernel writes) does a fixed
 # 20,000 guest memory accesses; the toggle count varies from 20 to 2,000,
@@ -28,7 +31,9 @@ args=()
 for p in "${pols[@]}"; do
 	IFS=, read -r preset mmu pol <<<"$p"
 	# 6.4-amd: SVM intercepts every CR0.WP write (only VMX+EPT lets the
-	# guest own WP, R1.20), so R3.5's "no unload on a WP-only change" shows
+	# guest own WP: commit fb509f76acc8 "KVM: VMX: Make CR0.WP a guest owned
+	# bit", v6.4), so kvm_post_set_cr0()'s "no unload on a WP-only change
+	# with TDP" (commit 01b31714bd90, v6.4) shows
 	case $preset in
 	*-amd) args+=(-p "preset=${preset%-amd},vendor=amd,mmu=$mmu,policy=$pol") ;;
 	*) args+=(-p "preset=$preset,mmu=$mmu,policy=$pol") ;;

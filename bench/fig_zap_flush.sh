@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Figure 4 (seed 003): TLB flush batching when a zap removes a 1 GiB-level
+# Figure 4 (Sean Christopherson, "Re: [RFC 02/19] KVM: x86/mmu: Batch TLB
+# flushes for a single zap", Nov 12 2021, on Ben Gardon's RFC): TLB flush batching when a zap removes a 1 GiB-level
 # subtree. bench_tracegen zap: the guest's data fills one 1 GiB GPA range
 # (one touched 4 KiB page per 2 MiB, so the host side holds one page table
 # per 2 MiB: 512 tables under one 1 GiB-level entry), then one memslot
 # move (kvm_mmu_zap_all_fast) zaps it and the guest refaults it. Replayed
 # with zap_flush=per-table (one kvm_flush_remote_tlbs per zapped table,
 # what handle_removed_tdp_mmu_page did before Ben Gardon's RFC) and
-# zap_flush=batched (one flush per commit, R4.10), for 1..64 vCPUs (a
-# remote flush IPIs every vCPU, R6.3), preset 6.4, all three MMU flavours.
+# zap_flush=batched (one flush per commit: kvm_mmu_commit_zap_page() in
+# arch/x86/kvm/mmu/mmu.c issues one kvm_flush_remote_tlbs() for the whole
+# invalid list), for 1..64 vCPUs (a remote flush sends KVM_REQ_TLB_FLUSH to
+# every vCPU through kvm_make_all_cpus_request(), virt/kvm/kvm_main.c),
+# preset 6.4, all three MMU flavours.
 # Output: $1/zap_flush.csv
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -13,7 +13,7 @@ set xtics rotate by -35 font ',9'
 set ylabel 'simulated cycles (millions), marginal per caller'
 set yrange [0:260]
 set key inside top left font ',9' box opaque
-set multiplot layout 1,3 title "Reset callers (seed 000): mixed hardened-Linux workload, 256 rounds; each caller's marginal cycles (run with it minus run without it)"
+set multiplot layout 1,3 title "Reset callers (Sean Christopherson, Feb 17 2022): mixed hardened-Linux workload, 256 rounds; each caller's marginal cycles (run with it minus run without it)"
 do for [p in "5.10 5.18 6.4"] {
 	set title 'preset '.p.': MMU / reset policy'
 	plot sel(p) u ($5/1e6):xtic(4) t 'no caller (base work)' lc rgb '#cccccc', \

@@ -9,10 +9,10 @@ set xlabel 'guest processes scheduled round-robin'
 set xrange [0.5:12.5]
 set xtics 1
 set key inside bottom left font ',9' samplen 2 box opaque
-set multiplot layout 3,3 title "Root cache size (seed 002): shadow paging, round-robin MOV CR3 (prev\\_roots = slots besides the current root)"
+set multiplot layout 3,3 title "Root cache size (PGD caching, Feb 2022; Yong He, Oct 2024): shadow paging, round-robin MOV CR3 (prev\\_roots = slots besides the current root)"
 array G[3] = ['64-bit', '64-bit', 'pae']
 array P[3] = [0, 1, 0]
-array T[3] = ['64-bit guest, no PTI', '64-bit guest, PTI (2 CR3s per process)', '32-bit PAE guest (R2.14)']
+array T[3] = ['64-bit guest, no PTI', '64-bit guest, PTI (2 CR3s per process)', '32-bit PAE guest (PAE roots never cached)']
 do for [k=1:3] {
 	set title T[k]
 	set ylabel 'root cache hit rate'

@@ -12,7 +12,7 @@ set yrange [1e3:1e9]
 set ylabel 'events per second (one core)'
 set xtics rotate by -25 font ',9' noenhanced
 set key inside top right box opaque
-set title "Simulator throughput on this machine vs targets (bench/fig\\_throughput.sh)"
+set title "Simulator throughput vs targets, one core (bench/fig\\_throughput.sh; committed run: 2-vCPU Emerald Rapids KVM guest)"
 set datafile missing 'NaN'
 plot f every ::1 u 0:2:xtic(1) w boxes lc rgb '#1f77b4' t 'measured', \
      '' every ::1 u 0:($3 == $3 ? $3 : 1/0) w points pt 11 ps 2.5 lc rgb '#d62728' t 'target', \

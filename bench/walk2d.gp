@@ -11,7 +11,7 @@ set boxwidth 0.9
 set key inside top left font ',9' box opaque
 set yrange [0:*]
 set key autotitle columnheader
-set multiplot layout 1,2 title "2D walk cost (C12): random 4 KiB-page scan over 256 MiB, sapphire-rapids cost preset, EPT with 4 KiB host pages"
+set multiplot layout 1,2 title "2D walk cost (worst case 24 refs for 4-on-4: Bhargava et al., ASPLOS 2008): random 4 KiB-page scan over 256 MiB, sapphire-rapids cost preset, EPT with 4 KiB host pages"
 set title 'memory references per TLB miss'
 set ylabel 'page-walk references per miss'
 plot f u 2:xtic(1) t 'no PWC' lc rgb '#d62728', '' u 3 t 'guest PWC (PSC)' lc rgb '#ff7f0e', \

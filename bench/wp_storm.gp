@@ -10,7 +10,7 @@ set logscale y
 set format y '10^{%L}'
 set xlabel 'CR0.WP toggles per 1,000 guest memory accesses'
 set key inside bottom left font ',9' samplen 2 box opaque
-set multiplot layout 2,4 title "CR0.WP storm (seeds 000/001): KVM cost of W\\^X CR0.WP toggling, 20,000 accesses per run"
+set multiplot layout 2,4 title "CR0.WP storm (MMU role refactoring thread, Feb 2022): KVM cost of W\\^X CR0.WP toggling, 20,000 accesses per run"
 do for [p in "5.10 5.18 6.4 6.4-amd"] {
 	if (p ne '5.10') { unset key }
 	set title sprintf('%s: cost per toggle', (p eq '6.4-amd' ? 'preset 6.4, AMD (SVM)' : 'preset '.p.(p eq '6.4' ? ', Intel (VMX+EPT)' : '')))

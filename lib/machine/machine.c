@@ -207,7 +207,8 @@ static void note_gp(struct msim_machine *m, struct msim_vcpu *v,
 	}
 }
 
-/* The hardware invalidation a register write performs (P6.9). */
+/* The hardware invalidation a register write performs (SDM Vol. 3A
+ * 4.10.4.1, "Operations that Invalidate TLBs and Paging-Structure Caches"). */
 static const msim_inv_kind reg_inval[] = {
 	[MSIM_REG_CR0] = MSIM_INV_MOV_CR0, [MSIM_REG_CR3] = MSIM_INV_MOV_CR3,
 	[MSIM_REG_CR4] = MSIM_INV_MOV_CR4, [MSIM_REG_EFER] = MSIM_INV_WRMSR_EFER,
@@ -376,7 +377,8 @@ static int ev_init(struct msim_machine *m, struct msim_vcpu *v)
 	return 0;
 }
 
-/* INVLPG: a no-op on a non-canonical address (P1.8); else P6.9. */
+/* INVLPG: a no-op on a non-canonical address (SDM Vol. 2A, INVLPG); else
+ * the invalidation of SDM Vol. 3A 4.10.4.1. */
 static int ev_invlpg(struct msim_machine *m, struct msim_vcpu *v,
 		     const msim_event *ev)
 {
@@ -391,7 +393,9 @@ static int ev_invlpg(struct msim_machine *m, struct msim_vcpu *v,
 	return 0;
 }
 
-/* INVPCID: the #GP cases of P6.9, then the invalidation. */
+/* INVPCID: the #GP cases of SDM Vol. 2A INVPCID (descriptor bits 63:12,
+ * non-canonical address, PCID != 0 with CR4.PCIDE = 0, type > 3), then the
+ * invalidation of SDM Vol. 3A 4.10.4.1. */
 static int ev_invpcid(struct msim_machine *m, struct msim_vcpu *v,
 		      const msim_event *ev, msim_event_result *res)
 {
@@ -490,7 +494,8 @@ static int ev_vmexit(struct msim_machine *m, struct msim_vcpu *v,
 	return 0;
 }
 
-/* L1's INVEPT / INVVPID, with their VMfail operand checks (P6.10). */
+/* L1's INVEPT / INVVPID, with their VMfail operand checks (SDM Vol. 3C,
+ * INVEPT and INVVPID instruction pages; scope per SDM Vol. 3C 28.3.3.1). */
 static int ev_invept(struct msim_machine *m, struct msim_vcpu *v,
 		     const msim_event *ev, msim_event_result *res)
 {

@@ -49,7 +49,8 @@ static int chase_run(const msim_gen_opts *opts, msim_trace_writer *w)
 	if ((rc = msim_trace_write_comment(w, buf)) ||
 	    (rc = msim_trace_write_comment(w, " one warm-up cycle, mark 1, then the measured accesses")))
 		goto out;
-	/* long mode: PAE + LME before PG (P1.2); PGE as Linux runs */
+	/* long mode: PAE + LME before PG, since setting PG with LME = 1 activates
+ * IA-32e mode (SDM Vol. 3A 9.8.5); PGE as Linux runs */
 	if ((rc = emit(w, MSIM_EV_CR4, 1, MSIM_CR4_PAE | MSIM_CR4_PGE, 0, 0)) ||
 	    (rc = emit(w, MSIM_EV_EFER, 1, MSIM_EFER_LME | MSIM_EFER_NXE, 0, 0)))
 		goto out;

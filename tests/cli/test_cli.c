@@ -114,7 +114,7 @@ Test(cli, validate_reports_divergence_with_line)
 				"access r 0x1000\n"
 				"expect ok gva=0x1000 gpa=0x2000\n");
 	snprintf(args, sizeof(args), "validate %s/bad.trace", tmpdir);
-	/* paging is off: LA 0x1000 is PA 0x1000 (P1.5), not 0x2000 */
+	/* paging is off: LA 0x1000 is PA 0x1000 (SDM Vol. 3A 4.1), not 0x2000 */
 	cr_assert_eq(run(args, &o, &e), 1);
 	cr_assert_not_null(strstr(o, "line 3: recorded `expect ok gva=0x1000 gpa=0x2000`, "
 				     "model `expect ok gva=0x1000 gpa=0x1000`"), "%s", o);

@@ -1,8 +1,8 @@
 /*
  * The machine: architectural state handling, input checks and the
  * observations a walk produces. Expected values come from the SDM (INIT
- * state, SMM entry state) and x86-paging-model.md (P4.1 walk order, P5.1
- * A flags at every level).
+ * state, SMM entry state; SDM Vol. 3A 4.5 walk order, 4.8 A flags at every
+ * level).
  * SPDX-License-Identifier: MIT
  */
 #include <criterion/criterion.h>
@@ -71,7 +71,8 @@ Test(machine, mov_cr0_pg_without_pe_is_gp_not_error)
 
 	cr_assert_eq(msim_machine_event(m, &e, &res), 0);
 	cr_assert(res.gp);
-	/* P1.3: state unchanged, CR0 keeps its INIT value */
+	/* #GP(0), state unchanged: PG with PE = 0 (SDM Vol. 2B, MOV to CR0);
+ * CR0 keeps its INIT value */
 	cr_assert_eq(msim_machine_regs(m, 0)->cr0, 0x60000010);
 	cr_assert_eq(msim_stats_get(msim_machine_stats(m), "arch.gp"), 1);
 	msim_machine_free(m);
@@ -163,14 +164,14 @@ Test(machine, access_observations_in_walk_order)
 	cr_assert_eq(msim_machine_event(m, &e, &res), 0);
 	cr_assert(res.translated);
 	cr_assert_eq(res.gpa, 0x10008);
-	/* P4.1: PML4E, PDPTE, PDE, PTE read in order */
+	/* PML4E, PDPTE, PDE, PTE read in order (SDM Vol. 3A 4.5) */
 	for (unsigned i = 0; i < 4; i++) {
 		cr_assert_eq(log.o[i].kind, MSIM_EXP_WALK);
 		cr_assert_eq(log.o[i].arg[0], 4 - i);
 		cr_assert_eq(log.o[i].arg[1], gpa[i]);
 		cr_assert_eq(log.o[i].arg[2], val[i]);
 	}
-	/* P5.1/P5.2: A set at every level, D in the leaf (write) */
+	/* A set at every level, D in the leaf for a write (SDM Vol. 3A 4.8) */
 	unsigned ad = 0;
 	for (unsigned i = 4; i < log.n; i++) {
 		if (log.o[i].kind != MSIM_EXP_AD)

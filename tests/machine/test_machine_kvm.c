@@ -23,9 +23,12 @@ static void put(msim_machine *m, unsigned type, unsigned n, uint64_t a0,
 /*
  * Two data pages 1 GiB apart under a TDP MMU root: the tree below the root
  * holds PT 0 and PT 0x200 (gfn >> 9), PD 0 and PD 1 (gfn >> 18) and one
- * PDPT: 5 tables. Zapping it (memslot delete invalidates every root,
- * R5.4) costs one remote flush per removed table before the seed-003
- * batching and one flush after it.
+ * PDPT: 5 tables. Zapping it (memslot delete invalidates every root:
+ * kvm_tdp_mmu_invalidate_all_roots() from kvm_mmu_zap_all_fast(),
+ * arch/x86/kvm/mmu/) costs one remote flush per removed table before the
+ * batching discussed in "[RFC 02/19] KVM: x86/mmu: Batch TLB flushes for a
+ * single zap" (Ben Gardon / Sean Christopherson, Nov 2021) and one flush
+ * after it.
  */
 static uint64_t zap_flushes(const char *policy)
 {

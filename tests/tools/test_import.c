@@ -2,8 +2,12 @@
  * ftrace importer (lib/import.c): the committed KVM recordings
  * (traces/kvm/), line formats, summary counts, malformed input.
  * Expected values come from the architecture (SDM vol. 3 §4.5 walk
- * indices, §4.6 rights, §4.7 #PF error code), from the kvm-mmu-model
- * rules (R1.9/R1.12 role bits, E1/E2 root behaviour) and from the
+ * indices, §4.6 rights, §4.7 #PF error code), from KVM's role computation
+ * (kvm_calc_cpu_role() and kvm_init_shadow_mmu() in arch/x86/kvm/mmu/mmu.c:
+ * CR0.WP, SMEP/SMAP-and-not-WP and EFER.NX role bits), from its root
+ * behaviour (a shadow root is keyed by GFN and role, so a dropped root comes
+ * back from the shadow-page hash; the previous-root LRU is current + 3
+ * slots, KVM_MMU_NUM_PREV_ROOTS) and from the
  * scenarios' construction in sim/vmm_scen.c.
  * SPDX-License-Identifier: MIT
  */
@@ -194,7 +198,8 @@ Test(import_corpus, wp_first_lines_and_setup)
 Test(import_corpus, E1_wp_toggles_shadow_roots)
 {
 	out r = import_corpus("wp");
-	/* shadow MMU, E1: the WP=1 root once at the first CR3 load, the WP=0
+	/* shadow MMU, CR0.WP toggles reset the context (kvm_post_set_cr0()):
+	 * the WP=1 root once at the first CR3 load, the WP=0
 	 * root once at the first toggle, every later toggle a hash hit */
 	const unsigned wp1 = ROLE_LEVEL(4) | ROLE_ACC_ALL | ROLE_EFER_NX | ROLE_CR0_WP;
 	const unsigned wp0 = wp1 & ~ROLE_CR0_WP;
