@@ -8,7 +8,7 @@ sel(m, z) = sprintf("< awk -F, '$1==\"%s\" && $2==\"%s\"' %s", m, z, f)
 set logscale x 2
 set xlabel 'vCPUs in the VM (remote flush targets)'
 set key inside top left font ',9' samplen 2 box opaque
-set multiplot layout 1,2 title "Zap flush batching (RFC "Batch TLB flushes for a single zap", Nov 2021): one memslot move zaps a 1 GiB-level subtree (512 page tables), preset 6.4 (thick pale lines: shadow)"
+set multiplot layout 1,2 title "Zap flush batching (RFC 'Batch TLB flushes for a single zap', Nov 2021): one memslot move zaps a 1 GiB-level subtree (512 page tables), preset 6.4 (thick pale lines: shadow)"
 set title 'kvm\_flush\_remote\_tlbs calls per zap'
 set ylabel 'remote TLB flushes (kvm.flush.remote)'
 set logscale y
