@@ -220,15 +220,21 @@ static int gen_procs(const msim_gen_opts *o, msim_trace_writer *w)
 		return MSIM_EINVAL;
 	if (!procs)
 		return msim_err(MSIM_EINVAL, "parameter procs must be >= 1");
-	return msim_gen_procs_run(w, o->seed, " procs: round-robin CR3 switches",
-				  (unsigned)procs, pti, pcid, (unsigned)ws, NULL,
-				  switches);
+	struct msim_gen_procs_cfg c = {
+		.procs = (unsigned)procs, .pti = pti, .pcid = pcid,
+		.ws = (unsigned)ws, .kws = 1, .switches = switches,
+	};
+
+	return msim_gen_procs_run(w, o->seed, " procs: round-robin CR3 switches", &c);
 }
 
 int msim_gen_procs_run(msim_trace_writer *w, uint64_t seed, const char *title,
-		       unsigned procs, bool pti, bool pcid, unsigned ws,
-		       const uint32_t *seq, uint64_t switches)
+		       const struct msim_gen_procs_cfg *c)
 {
+	const unsigned procs = c->procs, ws = c->ws, kws = c->kws ? c->kws : 1;
+	const bool pti = c->pti, pcid = c->pcid;
+	const uint32_t *seq = c->seq;
+	const uint64_t switches = c->switches;
 	msim_gen_opts o = MSIM_GEN_OPTS_INIT;
 	uint64_t *kroot, *uroot, kdata;
 	bool *seen;
@@ -252,6 +258,8 @@ int msim_gen_procs_run(msim_trace_writer *w, uint64_t seed, const char *title,
 	kroot[0] = new_table(&g);
 	kdata = data_page(&g);
 	map4k(&g, kroot[0], KERNEL_GVA, kdata, PTE_KERN);
+	for (uint64_t i = 1; i < kws; i++)
+		map4k(&g, kroot[0], KERNEL_GVA + i * 4096, data_page(&g), PTE_KERN);
 	for (uint64_t p = 0; p < procs; p++) {
 		if (p)
 			kroot[p] = new_table(&g);
@@ -270,16 +278,34 @@ int msim_gen_procs_run(msim_trace_writer *w, uint64_t seed, const char *title,
 				map4k(&g, uroot[p], USER_GVA + i * 4096, d, PTE_USER);
 		}
 	}
-	sregs_long(&g, kroot[0], CR4_BASE | (pcid ? MSIM_CR4_PCIDE : 0));
-	for (uint64_t s = 0; s < switches && !g.rc; s++) {
+	/* a ring starts with process 0 in user mode: its user CR3 */
+	sregs_long(&g, c->syscall_entry && pti ? uroot[0] : kroot[0],
+		   CR4_BASE | (pcid ? MSIM_CR4_PCIDE : 0));
+	seen[0] = c->syscall_entry; /* the first process runs from the start */
+	for (uint64_t s = 0, cur = 0; s < switches && !g.rc; s++) {
 		uint64_t p = seq ? seq[s] : (s + 1) % procs;
 		/* no-flush once the process's PCID is live, as Linux's
 		 * switch_mm_irqs_off() does for an ASID it already used */
 		uint64_t tag = pcid ? ((p + 1) | (seen[p] ? 1ULL << 63 : 0)) : 0;
 
+		if (c->syscall_entry) {
+			/* the running process enters the kernel (a pipe write):
+			 * under PTI the entry code loads its kernel CR3 */
+			if (pti)
+				ev1(&g, MSIM_EV_CR3, kroot[cur] |
+				    (pcid ? (cur + 1) | 1ULL << 63 : 0));
+			for (uint64_t i = 0; i < kws / 2; i++)
+				access(&g, i & 1 ? MSIM_ACC_WRITE : MSIM_ACC_READ,
+				       KERNEL_GVA + i * 4096, 0);
+		}
 		seen[p] = true;
 		ev1(&g, MSIM_EV_CR3, kroot[p] | tag);
-		access(&g, MSIM_ACC_READ, KERNEL_GVA, 0);
+		cur = p;
+		if (c->syscall_entry)
+			for (uint64_t i = kws / 2; i < kws; i++)
+				access(&g, MSIM_ACC_READ, KERNEL_GVA + i * 4096, 0);
+		else
+			access(&g, MSIM_ACC_READ, KERNEL_GVA, 0);
 		if (pti) {
 			/* user PCID = kernel PCID | 0x800, as Linux's PTI does */
 			uint64_t utag = pcid ? (tag | 0x800) : 0;
@@ -436,11 +462,44 @@ static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
 	return gk_end(&g);
 }
 
+/* ------------------------------------------------------------ latctx */
+
+static const char *const latctx_keys[] = { "procs", "hops", "pti", "pcid",
+					   "kws", "uws", NULL };
+
 /*
- * gen_internal.h declares the tables weak, so a static link would not pull
- * this object in by the table alone; kvm.c references this anchor so that
- * any program using the KVM model also gets its generators.
+ * lmbench's lat_ctx: a token passed through pipes around a ring of N
+ * processes, each summing SIZE bytes of its own before passing it on.
+ * A hop is the running process's write() (kernel entry: under PTI its
+ * kernel CR3), pipe and wake-up work in the kernel, the switch to the next
+ * process's mm (switch_mm_irqs_off: MOV CR3), the rest of its read() and
+ * the return to user mode (PTI: its user CR3), then uws user reads. kws
+ * kernel pages are touched per hop, half on each side of the switch.
  */
+static int gen_latctx(const msim_gen_opts *o, msim_trace_writer *w)
+{
+	uint64_t procs = 2, hops = 10000, pti = 1, pcid = 0, kws = 8, uws = 4;
+
+	if (msim_param_check_keys(o->params, latctx_keys) ||
+	    msim_param_u64(o->params, "procs", MSIM_GEN_PROCS_MAX, &procs) ||
+	    msim_param_u64(o->params, "hops", 100000000, &hops) ||
+	    msim_param_u64(o->params, "pti", 1, &pti) ||
+	    msim_param_u64(o->params, "pcid", 1, &pcid) ||
+	    msim_param_u64(o->params, "kws", 512, &kws) ||
+	    msim_param_u64(o->params, "uws", 4096, &uws))
+		return MSIM_EINVAL;
+	if (procs < 2)
+		return msim_err(MSIM_EINVAL, "parameter procs must be >= 2 (a ring)");
+	if (kws < 2)
+		return msim_err(MSIM_EINVAL, "parameter kws must be >= 2 (both sides "
+				"of the switch touch the kernel)");
+	struct msim_gen_procs_cfg c = {
+		.procs = (unsigned)procs, .pti = pti, .pcid = pcid,
+		.ws = (unsigned)uws, .kws = (unsigned)kws, .syscall_entry = true,
+		.switches = hops,
+	};
+	return msim_gen_procs_run(w, o->seed, " latctx: lat_ctx-like pipe ring", &c);
+}
 
 const struct msim_gen_workload msim_gen_kvm_workloads[] = {
 	{ "wp-storm", "grsecurity-style CR0.WP toggling around kernel writes.\n"
@@ -454,6 +513,9 @@ const struct msim_gen_workload msim_gen_kvm_workloads[] = {
 	  "  rounds=1000 accesses=8", gen_smm },
 	{ "nested", "L1/L2 entry/exit loop with L2 process switching.\n"
 	  "  rounds=1000 l2procs=2 ept=1 vpid=1 accesses=8", gen_nested },
+	{ "latctx", "lmbench lat_ctx-like token ring over pipes (syscalls, PTI).\n"
+	  "  procs=2 hops=10000 pti=1 pcid=0 kws=8 (kernel pages per hop)\n"
+	  "  uws=4 (user pages each process reads per hop)", gen_latctx },
 	{ "memslot", "memslot moves (zap all fast) between working-set sweeps.\n"
 	  "  rounds=100 ws=32", gen_memslot },
 	{ NULL, NULL, NULL },

@@ -341,8 +341,11 @@ int msim_sched_import(const char *path, const msim_sched_opts *opts,
 	snprintf(title, sizeof(title), " sched: CPU %u of %s: %llu sched_switch, "
 		 "%u processes, %zu address-space switches", cpu, path,
 		 (unsigned long long)info->cpu_switches, procs, m);
-	rc = msim_gen_procs_run(w, opts->seed, title, procs, opts->pti, opts->pcid,
-				opts->ws, seq + 1, m - 1);
+	struct msim_gen_procs_cfg pc = {
+		.procs = procs, .pti = opts->pti, .pcid = opts->pcid,
+		.ws = opts->ws, .kws = 1, .seq = seq + 1, .switches = m - 1,
+	};
+	rc = msim_gen_procs_run(w, opts->seed, title, &pc);
 out:
 	free(seq);
 	free(map);
