@@ -161,7 +161,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 	default:
 		return msim_err(MSIM_EINVAL, "msim_arch_write: bad register %d", (int)reg);
 	}
-	if (reload && msim_paging_mode_of(&n) == MSIM_PAGING_PAE) {
+	if (reload && msim_xw_mode_of(&n) == MSIM_PAGING_PAE) {
 		int rc;
 
 		if (!mem)
