@@ -4,10 +4,10 @@
  * A msim_nested describes the second level a guest runs under: the EPTP
  * (or nCR3 + host paging state for NPT) and the host memory that holds the
  * EPT/NPT tables. Pass it in msim_walk_opts.nested to make msim_walk() a
- * two-dimensional walk (P8.*), or call msim_nested_walk() to translate one
+ * two-dimensional walk (SDM Vol. 3C 28.2.1), or call msim_nested_walk() to translate one
  * gpa (what KVM's TDP code and the hardware's guest-physical TLB need).
  *
- * Rules: docs/x86-paging-model.md P7.* (EPT/NPT) and P8.* (2D walks).
+ * Rules: EPT SDM Vol. 3C 28.2, NPT AMD APM Vol. 2 15.25, 2D walks both.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -26,7 +26,7 @@ typedef enum msim_nested_kind {
 	MSIM_NESTED_NPT = 2,
 } msim_nested_kind;
 
-/* EPT entry bits (P7.4). */
+/* EPT entry bits (SDM Vol. 3C 28.2.2, Tables 28-1..28-6). */
 #define MSIM_EPT_R (1ULL << 0)
 #define MSIM_EPT_W (1ULL << 1)
 #define MSIM_EPT_X (1ULL << 2)
@@ -37,14 +37,14 @@ typedef enum msim_nested_kind {
 #define MSIM_EPT_D (1ULL << 9)
 #define MSIM_EPT_XU (1ULL << 10)
 
-/* EPTP fields (P7.1). */
+/* EPTP fields (SDM Vol. 3C 24.6.11). */
 #define MSIM_EPTP_MT_UC 0ULL
 #define MSIM_EPTP_MT_WB 6ULL
 #define MSIM_EPTP_LEVELS(n) ((uint64_t)((n)-1) << 3)
 #define MSIM_EPTP_AD (1ULL << 6)
 #define MSIM_EPTP_SSS (1ULL << 7)
 
-/* EPT-violation exit qualification bits (P7.12). */
+/* EPT-violation exit qualification bits (SDM Vol. 3C 27.2.1, Table 27-7). */
 #define MSIM_EPTQ_RD (1ULL << 0)
 #define MSIM_EPTQ_WR (1ULL << 1)
 #define MSIM_EPTQ_FETCH (1ULL << 2)
@@ -59,7 +59,7 @@ typedef enum msim_nested_kind {
 #define MSIM_EPTQ_LA_XD (1ULL << 11)
 #define MSIM_EPTQ_SHSTK (1ULL << 13)
 
-/* #NPF EXITINFO1 high bits (P7.17). */
+/* #NPF EXITINFO1 high bits (AMD APM Vol. 2 15.25.6). */
 #define MSIM_NPF_FINAL (1ULL << 32) /**< fault translating the final gpa */
 #define MSIM_NPF_GPT (1ULL << 33)   /**< fault translating a guest PT access */
 
@@ -70,7 +70,7 @@ typedef enum msim_nested_kind {
 
 /**
  * Optional nested-dimension caches (guest-physical TLB / NTLB and nested
- * PSC, P8.7). Either callback may be NULL. They are not called in
+ * PSC, SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5). Either callback may be NULL. They are not called in
  * reference mode (msim_walk_opts.reference).
  */
 typedef struct msim_nested_xlat {
@@ -101,14 +101,14 @@ typedef struct msim_nested {
 	msim_gmem *mem;        /**< host memory holding the EPT/NPT tables */
 	bool guest_by_hpa;
 	/* EPT */
-	uint64_t eptp;         /**< EPT pointer (P7.1) */
+	uint64_t eptp;         /**< EPT pointer (SDM Vol. 3C 24.6.11) */
 	bool mbec;             /**< mode-based execute control enabled */
-	/* NPT: host state captured at VMRUN (P7.14) */
+	/* NPT: host state captured at VMRUN (AMD APM Vol. 2 15.25) */
 	uint64_t ncr3;         /**< nested CR3 */
 	uint64_t host_cr4;     /**< host CR4 (PAE, LA57, PSE, SMEP) */
 	uint64_t host_efer;    /**< host EFER (LMA, NXE) */
 	msim_nested_hooks hooks;
-	/** P7.13 knob: an EPT violation on an RMW (MSIM_WACC_RMW) also sets
+	/** SDM Vol. 3C 27.2.1, Table 27-7 knob: an EPT violation on an RMW (MSIM_WACC_RMW) also sets
 	 *  qualification bit 0 (implementation-specific; default off) */
 	bool rmw_read_bit;
 } msim_nested;
@@ -120,7 +120,7 @@ typedef struct msim_nested {
 	  | MSIM_EFER_NXE, .hooks = { NULL, NULL, NULL }, .rmw_read_bit = false }
 
 /**
- * Check an EPTP against the VMX capabilities in `cpu` (P7.1). Returns true
+ * Check an EPTP against the VMX capabilities in `cpu` (SDM Vol. 3C 24.6.11). Returns true
  * if VM entry would accept it.
  */
 MSIM_API bool msim_eptp_valid(const msim_cpu_features *cpu, uint64_t eptp);
@@ -144,7 +144,7 @@ MSIM_API int msim_nested_walk(const msim_nested *n,
 			      msim_walk_result *res);
 
 /**
- * Use-time nested rights check for a cached combined translation (P8.5):
+ * Use-time nested rights check for a cached combined translation (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5):
  * true iff the nested rights in `r` (r->nested != 0) allow `access`.
  * With r->nested == 0 always true. MBEC uses r->us for user addresses.
  */

@@ -5,13 +5,13 @@
  *  - L1 DTLB and L1 ITLB, one array per page-size class (4K, 2M/4M, 1G);
  *  - a shared second-level TLB (STLB) for 4K (+ 2M if configured) and an
  *    optional separate 1G STLB array;
- *  - PSCs for the PDE, PDPTE, PML4E and PML5E levels (P6.3/P6.4);
+ *  - PSCs for the PDE, PDPTE, PML4E and PML5E levels (SDM Vol. 3A 4.10.2-4.10.3);
  *  - for 2D walks: a guest-physical TLB ("NTLB", gpa -> hpa) and nested
- *    PSCs per EPT/NPT level (P8.7).
+ *    PSCs per EPT/NPT level (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5).
  * Every array is set-associative (sets = entries / ways; ways = entries is
  * fully associative) with true LRU, tree-PLRU or seeded random replacement.
  *
- * Tags (P6.1, P6.7, P6.10, P6.11): every entry carries the PCID, the VPID
+ * Tags (SDM Vol. 3A 4.10.2-4.10.3; SDM Vol. 3C 28.3.3.1; AMD APM Vol. 2 15.16): every entry carries the PCID, the VPID
  * (Intel) or ASID (AMD) and, for combined mappings (2D: gla -> hpa), the
  * EP4TA (EPTP[51:12]; for NPT the nCR3 table address). Linear mappings
  * (no 2D) carry EP4TA "none". Guest-physical (NTLB / nested PSC) entries
@@ -20,7 +20,7 @@
  *
  * Invalidation: one entry point, msim_tlb_invalidate(), taking an
  * operation descriptor (what the CPU executed, with operands) and the tag
- * context current when it executed; it removes exactly what P6.9-P6.11
+ * context current when it executed; it removes exactly what SDM Vol. 3A 4.10.4.1; AMD APM Vol. 2 15.16
  * require, or everything in "eager" mode.
  *
  * Nothing on the lookup/fill paths allocates.
@@ -50,7 +50,7 @@ typedef struct msim_tlb_geom {
 	unsigned ways;    /**< associativity; = entries for fully associative */
 	msim_repl repl;
 	/** set index = tag[s-1:0] XOR tag[2s-1:s] (s = log2 sets): the
-	 * hashed STLB index of Intel cores (P9.1 "XOR-7 index"); else the
+	 * hashed STLB index of Intel cores (published TLB figures: 7-cpu.com, WikiChip, AMD/Intel optimization guides "XOR-7 index"); else the
 	 * low tag bits */
 	bool xor_index;
 } msim_tlb_geom;
@@ -77,7 +77,7 @@ typedef struct msim_tlb_config {
 	 * writes the architecture lets a CPU ignore (CR0.WP, EFER.NXE, CR4
 	 * SMAP/PKE/SMEP 1->0, CR0.CD/NW): what Bochs and many real cores do. */
 	bool eager;
-	/** Keep pages larger than 4K as 4K "fractured" entries (P6.5 knob);
+	/** Keep pages larger than 4K as 4K "fractured" entries (SDM Vol. 3A 4.10.2-4.10.3 knob);
 	 * INVLPG / #PF of any address of the page still remove them. */
 	bool fracture;
 	uint64_t seed; /**< seeds MSIM_REPL_RANDOM */
@@ -153,13 +153,13 @@ typedef struct msim_tlb_hit {
  * Look `la` up under ctx (fetch: ITLB path, else DTLB). Returns 1 (L1 hit),
  * 2 (STLB hit; the L1 array of that page size is refilled) or 0 (miss).
  * Hit entries become most recently used. Rights are NOT checked here:
- * apply msim_rights_check() at use time (P3.13).
+ * apply msim_rights_check() at use time (SDM Vol. 3A 4.6.2).
  */
 MSIM_API int msim_tlb_lookup(msim_tlb *t, const msim_tlb_ctx *ctx,
 			     uint64_t la, bool fetch, msim_tlb_hit *out);
 
 /**
- * Insert the translation of a successful walk (P6.2: only walks whose
+ * Insert the translation of a successful walk (SDM Vol. 3A 4.10.2-4.10.3: only walks whose
  * entries were all present, valid and accessed; res->fault must be NONE,
  * otherwise nothing is cached). Fills the STLB (if it holds that size)
  * and the L1 array of the access side. Global iff the leaf has G=1 and
@@ -173,7 +173,7 @@ MSIM_API void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 /**
  * Paging-structure-cache lookup for `la` in paging mode `mode`: the
  * deepest level that hits gives *start (the walk then reads the entry one
- * level below the cached one, P6.4). Returns the cached level (2..5) or 0
+ * level below the cached one, SDM Vol. 3A 4.10.2-4.10.3). Returns the cached level (2..5) or 0
  * on a miss (start->level = 0).
  */
 MSIM_API unsigned msim_psc_lookup(msim_tlb *t, const msim_tlb_ctx *ctx,
@@ -181,7 +181,7 @@ MSIM_API unsigned msim_psc_lookup(msim_tlb *t, const msim_tlb_ctx *ctx,
 				  msim_walk_start *start);
 
 /**
- * Fill the PSCs from the non-leaf entries a walk read (P6.3: P=1, no
+ * Fill the PSCs from the non-leaf entries a walk read (SDM Vol. 3A 4.10.2-4.10.3: P=1, no
  * reserved bits, PS=0, and A=1 - already set or set by this successful
  * walk). Entries the walk skipped through a PSC hit are not refilled.
  */
@@ -247,7 +247,7 @@ typedef struct msim_inv_result {
  * INVLPG of a non-canonical LA (architecturally a no-op); an unknown kind
  * or type gives MSIM_EINVAL. `res` may be NULL.
  *
- * Scope (minimum of P6.9-P6.11, what the model removes): native
+ * Scope (minimum of SDM Vol. 3A 4.10.4.1; AMD APM Vol. 2 15.16, what the model removes): native
  * operations act on linear and combined mappings of ctx->vpid, every
  * EP4TA; INVEPT on combined and guest-physical entries of one / every
  * EP4TA; INVVPID never on guest-physical entries; VM entry/exit with

@@ -2,7 +2,7 @@
  * mmu-sim: the architectural guest page walker and register checks.
  *
  * One walker, parameterised by paging mode (none, 32-bit, PAE, 4-level,
- * 5-level), implementing docs/x86-paging-model.md rules P1-P5. The same
+ * 5-level), implementing SDM Vol. 3A chapter 4 (4.1-4.8). The same
  * walker runs two-dimensionally when a nested (EPT/NPT) configuration is
  * given (see ept.h): every guest paging-structure reference and the final
  * gpa then go through the second level.
@@ -27,7 +27,7 @@ extern "C" {
 
 /* ------------------------------------------------------------ CPU model */
 
-/** CPU vendor: selects vendor-specific rules (AMD bit-8 rule P2.5, NPT). */
+/** CPU vendor: selects vendor-specific rules (AMD bit-8 rule AMD APM Vol. 2 5.3, NPT). */
 typedef enum msim_vendor {
 	MSIM_VENDOR_INTEL = 0,
 	MSIM_VENDOR_AMD = 1,
@@ -41,8 +41,8 @@ typedef struct msim_cpu_features {
 	unsigned maxphyaddr; /**< M = CPUID.80000008H:EAX[7:0], 32..52 */
 	msim_vendor vendor;
 	bool nx;        /**< EFER.NXE may be set (CPUID.80000001H:EDX[20]) */
-	bool pse36;     /**< PSE-36: 4-MB pages map PA bits above 31 (P2.9) */
-	bool gbpages;   /**< 1-GB pages (CPUID.80000001H:EDX[26], P2.3) */
+	bool pse36;     /**< PSE-36: 4-MB pages map PA bits above 31 (SDM Vol. 3A 4.3, Tables 4-4..4-6) */
+	bool gbpages;   /**< 1-GB pages (CPUID.80000001H:EDX[26], SDM Vol. 3A 4.5, Tables 4-15..4-20) */
 	bool la57;      /**< 5-level paging (CR4.LA57 settable) */
 	bool smep;      /**< CR4.SMEP settable */
 	bool smap;      /**< CR4.SMAP settable */
@@ -51,7 +51,7 @@ typedef struct msim_cpu_features {
 	bool pcid;      /**< CR4.PCIDE settable */
 	bool pge;       /**< CR4.PGE settable */
 	bool cet;       /**< CR4.CET settable, shadow-stack accesses */
-	/* VMX EPT capabilities (IA32_VMX_EPT_VPID_CAP, P7.2) */
+	/* VMX EPT capabilities (IA32_VMX_EPT_VPID_CAP, SDM Vol. 3D A.10) */
 	bool ept_exec_only; /**< cap bit 0: execute-only EPT entries */
 	bool ept_4level;    /**< cap bit 6 */
 	bool ept_5level;    /**< cap bit 7 */
@@ -77,7 +77,7 @@ typedef struct msim_cpu_features {
 
 /* ------------------------------------------------------------ registers */
 
-/* Control-register bits used by the walker (P1.1 table). */
+/* Control-register bits used by the walker (SDM Vol. 3A 4.1.1 table). */
 #define MSIM_CR0_PE (1ULL << 0)
 #define MSIM_CR0_NW (1ULL << 29)
 #define MSIM_CR0_CD (1ULL << 30)
@@ -112,7 +112,7 @@ typedef struct msim_cpu_features {
 
 /**
  * The architectural register state a walk depends on (one vCPU).
- * pdpte[] are the PAE PDPTE registers (P2.12); load them with
+ * pdpte[] are the PAE PDPTE registers (SDM Vol. 3A 4.4.1); load them with
  * msim_pae_load_pdptes() or through msim_arch_mov_cr().
  */
 typedef struct msim_paging_regs {
@@ -123,14 +123,14 @@ typedef struct msim_paging_regs {
 	uint8_t cpl;        /**< current privilege level 0..3 (for callers:
 			         the walker takes the mode from MSIM_WACC_USER) */
 	bool cs_l;          /**< executing 64-bit code (CS.L=1): clearing
-			         CR0.PG then #GPs (P1.3) */
+			         CR0.PG then #GPs (SDM Vol. 3A 4.1.1, 2.5) */
 } msim_paging_regs;
 
 /** Reset state: paging off, CR0=0x60000010 (CD|NW|ET), everything else 0. */
 #define MSIM_PAGING_REGS_INIT                                                  \
 	{ 0x60000010ULL, 0, 0, 0, 2, 0, 0, { 0, 0, 0, 0 }, 0, false }
 
-/** Paging mode (P1.1). Values are the number of levels (PAE: 3). */
+/** Paging mode (SDM Vol. 3A 4.1.1). Values are the number of levels (PAE: 3). */
 typedef enum msim_paging_mode {
 	MSIM_PAGING_NONE = 0,
 	MSIM_PAGING_32 = 2,
@@ -139,7 +139,7 @@ typedef enum msim_paging_mode {
 	MSIM_PAGING_5 = 5,
 } msim_paging_mode;
 
-/** Paging mode selected by CR0.PG, CR4.PAE, EFER.LMA, CR4.LA57 (P1.1). */
+/** Paging mode selected by CR0.PG, CR4.PAE, EFER.LMA, CR4.LA57 (SDM Vol. 3A 4.1.1). */
 MSIM_API msim_paging_mode msim_paging_mode_of(const msim_paging_regs *regs);
 
 /** "none", "32bit", "pae", "4level", "5level". */
@@ -155,8 +155,8 @@ MSIM_API const char *msim_paging_mode_name(msim_paging_mode mode);
 #define MSIM_WACC_WRITE 0x01u    /**< data write (incl. read-modify-write) */
 #define MSIM_WACC_FETCH 0x02u    /**< instruction fetch */
 #define MSIM_WACC_USER 0x04u     /**< user-mode access (CPL=3, not implicit) */
-#define MSIM_WACC_IMPLICIT 0x08u /**< implicit supervisor access (P3.3) */
-#define MSIM_WACC_SHSTK 0x10u    /**< shadow-stack access (P3.12) */
+#define MSIM_WACC_IMPLICIT 0x08u /**< implicit supervisor access (SDM Vol. 3A 4.6.1) */
+#define MSIM_WACC_SHSTK 0x10u    /**< shadow-stack access (SDM Vol. 3A 4.6.2) */
 
 /* ------------------------------------------------------------ faults */
 
@@ -170,7 +170,7 @@ typedef enum msim_fault_kind {
 	MSIM_FAULT_NPF = 5,          /**< AMD #NPF: exitinfo1, exitinfo2 */
 } msim_fault_kind;
 
-/** #PF error-code bits (P4.3). */
+/** #PF error-code bits (SDM Vol. 3A 4.7). */
 #define MSIM_PFEC_P (1u << 0)
 #define MSIM_PFEC_W (1u << 1)
 #define MSIM_PFEC_U (1u << 2)
@@ -182,12 +182,12 @@ typedef enum msim_fault_kind {
 /** A fault, as the CPU would report it. Fields not used by `kind` are 0. */
 typedef struct msim_fault {
 	msim_fault_kind kind;
-	uint32_t pf_ec;     /**< #PF error code (P4.3) */
-	uint64_t cr2;       /**< #PF: faulting linear address (P4.7) */
-	uint64_t exit_qual; /**< EPT violation exit qualification (P7.12) */
+	uint32_t pf_ec;     /**< #PF error code (SDM Vol. 3A 4.7) */
+	uint64_t cr2;       /**< #PF: faulting linear address (SDM Vol. 3A 4.7) */
+	uint64_t exit_qual; /**< EPT violation exit qualification (SDM Vol. 3C 27.2.1, Table 27-7) */
 	uint64_t gpa;       /**< EPT violation/misconfig: guest-physical address */
 	uint64_t gla;       /**< EPT violation: guest-linear address (if bit 7) */
-	uint64_t exitinfo1; /**< #NPF EXITINFO1 (P7.17) */
+	uint64_t exitinfo1; /**< #NPF EXITINFO1 (AMD APM Vol. 2 15.25.6) */
 	uint64_t exitinfo2; /**< #NPF EXITINFO2: faulting gpa */
 	uint8_t level;      /**< level of the failing entry (0: rights/none) */
 	uint8_t dim;        /**< 0: guest dimension, 1: nested dimension */
@@ -196,7 +196,7 @@ typedef struct msim_fault {
 /* ------------------------------------------------------------ rights */
 
 /**
- * Effective rights of a translation, as a TLB caches them (P6.1, P3.13).
+ * Effective rights of a translation, as a TLB caches them (SDM Vol. 3A 4.10.2-4.10.3; SDM Vol. 3A 4.6.2).
  * For the nested dimension `ept` holds the AND of EPT bits R(0) W(1) X(2)
  * and XU(bit 3 here = EPT bit 10 with MBEC); for NPT the nested rights are
  * folded in as npt_rw/npt_us/npt_xd.
@@ -207,14 +207,14 @@ typedef struct msim_rights {
 	uint8_t xd;      /**< OR of XD (only with EFER.NXE=1) */
 	uint8_t pk;      /**< protection key of the leaf (0 if keys unused) */
 	uint8_t dirty;   /**< D of the leaf (after the walk's own update) */
-	uint8_t shstk;   /**< leaf R/W=0, D=1 and every non-leaf R/W=1 (P3.12) */
+	uint8_t shstk;   /**< leaf R/W=0, D=1 and every non-leaf R/W=1 (SDM Vol. 3A 4.6.2) */
 	uint8_t nested;  /**< 0: none, 1: EPT bits valid, 2: NPT bits valid */
 	uint8_t ept;     /**< EPT R|W<<1|X<<2|XU<<3 (AND over the EPT walk) */
 	uint8_t npt_rw, npt_us, npt_xd; /**< NPT AND/AND/OR over nested walk */
 } msim_rights;
 
 /**
- * Guest (stage-1) rights check of P3.4 at use time (P3.13): given the
+ * Guest (stage-1) rights check of SDM Vol. 3A 4.6.1 at use time (SDM Vol. 3A 4.6.2): given the
  * cached rights of a translation, the current registers and an access,
  * return the #PF error code (P, W, U, I/D, PK, SS; always has P set) or 0
  * if the access is allowed. Only rw/us/xd/pk/shstk of `r` are used.
@@ -232,7 +232,7 @@ MSIM_API uint32_t msim_rights_check(const msim_rights *r,
 /** Kinds of memory reference a walk makes. */
 typedef enum msim_ref_kind {
 	MSIM_REF_READ = 0,     /**< read of a paging-structure entry */
-	MSIM_REF_AD_WRITE = 1, /**< locked RMW setting A and/or D (P5.6) */
+	MSIM_REF_AD_WRITE = 1, /**< locked RMW setting A and/or D (SDM Vol. 3A 4.8) */
 	MSIM_REF_PDPTE = 2,    /**< PAE PDPTE read (register load or on demand) */
 } msim_ref_kind;
 
@@ -269,7 +269,7 @@ typedef struct msim_walk_result {
 	msim_paging_mode mode;
 	uint8_t leaf_level;    /**< 1 (4K), 2 (2M/4M), 3 (1G) */
 	uint8_t start_level;   /**< level the guest walk started at */
-	uint8_t pat;           /**< PAT index 4*PAT+2*PCD+PWT of the leaf (P2.16) */
+	uint8_t pat;           /**< PAT index 4*PAT+2*PCD+PWT of the leaf (SDM Vol. 3A 11.12.3) */
 	uint64_t leaf_gpa;     /**< address of the leaf entry (for D updates) */
 	/**
 	 * Guest entries by level (index = level); valid ones feed the PWC.
@@ -287,11 +287,11 @@ typedef struct msim_walk_result {
 /* ------------------------------------------------------------ walk input */
 
 /**
- * Start point below a cached level (P6.4), e.g. a paging-structure-cache
+ * Start point below a cached level (SDM Vol. 3A 4.10.2-4.10.3), e.g. a paging-structure-cache
  * hit: the walk reads the entry of `level` in the table at `table` and
  * continues down, with `rights` already accumulated above. level 0 = walk
  * from the root. In a 2D walk `table_hpa` (if table_hpa_valid) skips the
- * nested walk of that table too (combined PSC, P8.7); rights.nested and
+ * nested walk of that table too (combined PSC, SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5); rights.nested and
  * rights.ept then describe the nested rights of that table's page, used
  * if the walk must write a guest A/D flag into it (nested == 0: assumed
  * writable). The same struct serves as a nested-PSC start (ept.h hooks):
@@ -307,13 +307,13 @@ typedef struct msim_walk_start {
 	msim_rights rights;  /**< rw/us/xd accumulated over skipped levels */
 } msim_walk_start;
 
-/** P5.4 policy for non-leaf A flags when the walk ends in a fault. */
+/** SDM Vol. 3A 4.8 policy for non-leaf A flags when the walk ends in a fault. */
 typedef enum msim_ad_policy {
 	MSIM_AD_ON_SUCCESS = 0, /**< default: all A/D only after success (KVM, Bochs) */
 	MSIM_AD_AS_YOU_GO = 1,  /**< set A level by level while walking (QEMU) */
 } msim_ad_policy;
 
-/** P8.4 policy: guest A/D writes before or after the final nested walk. */
+/** SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 policy: guest A/D writes before or after the final nested walk. */
 typedef enum msim_ad_order {
 	MSIM_AD_AFTER_FINAL = 0,  /**< default: final gpa first, then A/D (KVM) */
 	MSIM_AD_BEFORE_FINAL = 1, /**< A/D writes, then the final gpa (Bochs) */
@@ -341,18 +341,18 @@ typedef struct msim_walk_opts {
  * On return res->fault.kind says whether it faulted; res lists the entries
  * read and the references made. Returns 0, or a negative MSIM_E* for bad
  * arguments or a failing memory write.
- * Outside long mode `la` is truncated to 32 bits (P1.4); in long mode it
+ * Outside long mode `la` is truncated to 32 bits (SDM Vol. 3A 4.1.1); in long mode it
  * is used as given (pass a zero-extended 32-bit address in compatibility
- * mode) and must be canonical (P1.6/P1.7).
+ * mode) and must be canonical (SDM Vol. 1 3.3.7.1).
  */
 MSIM_API int msim_walk(msim_gmem *mem, const msim_cpu_features *cpu,
 		       const msim_paging_regs *regs, const msim_walk_opts *opts,
 		       uint64_t la, unsigned access, msim_walk_result *res);
 
-/** True iff `la` is canonical for the mode (P1.6); always true outside 4/5-level. */
+/** True iff `la` is canonical for the mode (SDM Vol. 1 3.3.7.1); always true outside 4/5-level. */
 MSIM_API bool msim_la_canonical(msim_paging_mode mode, uint64_t la);
 
-/** Reference-count formula n*(m+1)+m of P8.1 (documentation aid only). */
+/** Reference-count formula n*(m+1)+m of SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 (documentation aid only). */
 MSIM_API unsigned msim_walk_2d_ref_formula(unsigned n, unsigned m);
 
 /* ------------------------------------------------------------ registers */
@@ -374,8 +374,8 @@ typedef enum msim_arch_reg {
 } msim_arch_reg;
 
 /**
- * Architectural MOV to CR0/CR3/CR4 or WRMSR EFER (P1.2, P1.3, P6.8, P2.12,
- * P2.13): validates `val` against the current `regs` and `cpu`; on #GP
+ * Architectural MOV to CR0/CR3/CR4 or WRMSR EFER (SDM Vol. 3A 4.1.1; SDM Vol. 3A 4.1.1, 2.5; SDM Vol. 3A 4.10.1; SDM Vol. 3A 4.4.1,
+ * SDM Vol. 3A 4.4.1): validates `val` against the current `regs` and `cpu`; on #GP
  * sets out->gp and leaves regs unchanged; otherwise updates regs (EFER.LMA
  * derivation, CR3 bit 63 dropped with PCIDE, PAE PDPTE reload from `mem`
  * when PAE paging is (or stays) active). `mem` may be NULL if PAE paging is
@@ -388,14 +388,14 @@ MSIM_API int msim_arch_write(const msim_cpu_features *cpu,
 
 /**
  * Load the four PAE PDPTE registers from the 32-byte PDPT at cr3[31:5]
- * (P2.12). Sets *gp (and leaves pdpte[] untouched) if a present PDPTE has
- * a reserved bit (P2.7, P2.13). Returns 0 or a negative MSIM_E*.
+ * (SDM Vol. 3A 4.4.1). Sets *gp (and leaves pdpte[] untouched) if a present PDPTE has
+ * a reserved bit (SDM Vol. 3A 4.4.1, Table 4-8; SDM Vol. 3A 4.4.1). Returns 0 or a negative MSIM_E*.
  */
 MSIM_API int msim_pae_load_pdptes(const msim_cpu_features *cpu,
 				  const msim_gmem *mem, uint64_t cr3,
 				  uint64_t pdpte[4], bool *gp);
 
-/** Reserved-bit mask of a PAE PDPTE for MAXPHYADDR m (P2.7). */
+/** Reserved-bit mask of a PAE PDPTE for MAXPHYADDR m (SDM Vol. 3A 4.4.1, Table 4-8). */
 MSIM_API uint64_t msim_pae_pdpte_rsvd(unsigned maxphyaddr);
 
 #ifdef __cplusplus

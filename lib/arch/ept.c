@@ -27,7 +27,7 @@ bool msim_eptp_valid(const msim_cpu_features *cpu, uint64_t eptp)
 	unsigned mt = eptp & 7, lv = msim_eptp_levels(eptp);
 	unsigned m = cpu->maxphyaddr;
 
-	/* P7.1 */
+	/* SDM Vol. 3C 24.6.11 */
 	if (!((mt == 0 && cpu->ept_uc) || (mt == 6 && cpu->ept_wb)))
 		return false;
 	if (!((lv == 4 && cpu->ept_4level) || (lv == 5 && cpu->ept_5level)))
@@ -52,13 +52,13 @@ bool msim_nested_rights_ok(const msim_rights *r, unsigned acc, bool mbec)
 				      : (write ? 2u : 1u);
 		return (r->ept & need) == need;
 	}
-	if (r->nested == 2) /* P7.15: user-mode rights */
+	if (r->nested == 2) /* AMD APM Vol. 2 15.25.5: user-mode rights */
 		return r->npt_us && (!write || r->npt_rw) &&
 		       (!fetch || !r->npt_xd);
 	return true;
 }
 
-/* EPT violation with the exit qualification of P7.12/P7.13. */
+/* EPT violation with the exit qualification of SDM Vol. 3C 27.2.1, Table 27-7. */
 void msim_ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
 			  uint64_t gpa, unsigned acc, uint64_t gla,
 			  const msim_rights *la_rights, unsigned perm,
@@ -67,7 +67,7 @@ void msim_ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
 {
 	uint64_t q = 0;
 
-	/* P7.13: whether an RMW also reports a read is a knob */
+	/* SDM Vol. 3C 27.2.1, Table 27-7: whether an RMW also reports a read is a knob */
 	if (want_r || ((acc & MSIM_WACC_RMW) && n->rmw_read_bit))
 		q |= MSIM_EPTQ_RD;
 	q |= want_w ? MSIM_EPTQ_WR : 0;
@@ -101,11 +101,11 @@ int msim_nested_ad_check(const struct msim_nctx *c, uint64_t gpa, uint64_t gla,
 			 const msim_rights *nr, const msim_rights *la_rights,
 			 msim_walk_result *res)
 {
-	/* NPT: the entry read was already a user write (P7.16); EPT with
-	 * A/D: already a write (P7.9); unknown rights (PSC start): allow */
+	/* NPT: the entry read was already a user write (AMD APM Vol. 2 15.25.5); EPT with
+	 * A/D: already a write (SDM Vol. 3C 28.2.4); unknown rights (PSC start): allow */
 	if (c->n->kind != MSIM_NESTED_EPT || nr->nested != 1 || (nr->ept & 2))
 		return 0;
-	/* P7.13: the A/D update is an RMW of the guest entry: RD|WR */
+	/* SDM Vol. 3C 27.2.1, Table 27-7: the A/D update is an RMW of the guest entry: RD|WR */
 	msim_ept_violation(c->n, c->cpu, gpa, MSIM_WACC_GPT | MSIM_WACC_WRITE, gla,
 		      la_rights, nr->ept, true, true, 0, res);
 	return 1;

@@ -1,5 +1,5 @@
 /*
- * The EPT walk core (P7.1-P7.13) and the second-level dispatch with the
+ * The EPT walk core (SDM Vol. 3C 24.6.11; SDM Vol. 3C 27.2.1, Table 27-7) and the second-level dispatch with the
  * NTLB/nested-PSC hooks, inline: the 2D guest walk (walk.c) calls them
  * once per guest entry with a constant access type, so they are compiled
  * into it rather than called. ept.c holds the out-of-line parts.
@@ -10,7 +10,7 @@
 
 #include "arch/walk_internal.h"
 
-/* EPT violation with the exit qualification of P7.12/P7.13 (ept.c). */
+/* EPT violation with the exit qualification of SDM Vol. 3C 27.2.1, Table 27-7 (ept.c). */
 void msim_ept_violation(const msim_nested *n, const msim_cpu_features *cpu,
 			uint64_t gpa, unsigned acc, uint64_t gla,
 			const msim_rights *la_rights, unsigned perm,
@@ -22,7 +22,7 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 		  msim_walk_result *res, struct msim_nx *out);
 
 /*
- * P7.6: misconfiguration of a present EPT entry at `level`, given whether
+ * SDM Vol. 3C 28.2.2, Tables 28-1..28-6: misconfiguration of a present EPT entry at `level`, given whether
  * it is a leaf. The R/W/X value is checked by the caller: every value in
  * c->bad_xwr has R=0, so an entry with R=1 skips that test.
  */
@@ -99,7 +99,7 @@ msim_ept_level_t(const struct msim_nctx *c, const msim_gmem *mem,
 	ea_out[level] = ea;
 	s->e = e;
 	msim_walk_ref_put(res, s->nref++, ea, level, MSIM_REF_READ, 1, 8);
-	/* P7.5/P7.7: not present -> violation, before misconfig;
+	/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6: not present -> violation, before misconfig;
 	 * R=1 means present and a valid R/W/X value (see above) */
 	if (msim_unlikely(!(e & MSIM_EPT_R))) {
 		if (!(e & c->present))
@@ -133,7 +133,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	const msim_cpu_features *cpu = c->cpu;
 	const bool ad = c->ad;
 	const bool gpt = acc & MSIM_WACC_GPT, fetch = acc & MSIM_WACC_FETCH;
-	/* P7.8/P7.9/P7.13: guest-PT accesses are reads, or writes with A/D;
+	/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6; SDM Vol. 3C 28.2.4; SDM Vol. 3C 27.2.1, Table 27-7: guest-PT accesses are reads, or writes with A/D;
 	 * an RMW of a guest entry (A/D update) reports both */
 	const bool want_w = (acc & MSIM_WACC_WRITE) || (gpt && ad);
 	const bool want_r = !fetch && (!(acc & MSIM_WACC_WRITE) || gpt);
@@ -189,7 +189,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	}
 	perm &= msim_ept_bits(s.perm_e);
 	{
-		/* P7.8: R/W/X; with MBEC X for supervisor LAs, XU for user LAs */
+		/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6: R/W/X; with MBEC X for supervisor LAs, XU for user LAs */
 		unsigned x = n->mbec && user_la ? 8u : 4u;
 		bool deny = (want_r && !(perm & 1)) || (want_w && !(perm & 2)) ||
 			    (fetch && !(perm & x));
@@ -200,7 +200,7 @@ msim_ept_walk_t(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 			return 1;
 		}
 	}
-	/* P7.10: A in every entry used, D in the leaf for writes (incl. P7.9);
+	/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6: A in every entry used, D in the leaf for writes (incl. SDM Vol. 3C 28.2.4);
 	 * only on success (Bochs; the violating case is unverified) */
 	if (ad) {
 		for (unsigned k = top; k >= level; k--) {

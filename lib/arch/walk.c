@@ -2,8 +2,8 @@
  * The architectural walker: one x86-format walk core parameterised by
  * paging mode (32-bit, PAE, 4-level, 5-level). It serves guest walks,
  * the guest dimension of 2D walks (every entry gpa goes through
- * msim_nested_xlate) and AMD NPT nested walks (same entry format, P7.14).
- * Rules: docs/x86-paging-model.md P1, P2, P4, P5, P8.
+ * msim_nested_xlate) and AMD NPT nested walks (same entry format, AMD APM Vol. 2 15.25).
+ * Rules: SDM Vol. 3A 4.1-4.8; 2D walks SDM Vol. 3C 28.2, AMD APM Vol. 2 15.25.
  * SPDX-License-Identifier: MIT
  */
 #include <stddef.h>
@@ -35,7 +35,7 @@ const char *msim_paging_mode_name(msim_paging_mode mode)
 
 static inline bool xw_la_canonical(msim_paging_mode mode, uint64_t la)
 {
-	/* P1.6: bits 63:47 (63:56 with LA57) all equal */
+	/* SDM Vol. 1 3.3.7.1: bits 63:47 (63:56 with LA57) all equal */
 	unsigned bits = mode == MSIM_PAGING_5 ? 57 : 48;
 
 	if (mode != MSIM_PAGING_4 && mode != MSIM_PAGING_5)
@@ -76,23 +76,23 @@ xw_init_t(struct msim_xw *w, const msim_cpu_features *cpu,
 	w->mode = mode;
 	w->addr_mask = ~above_m & ~0xfffULL; /* M-1:12 */
 	w->nxe = !!(regs->efer & MSIM_EFER_NXE);
-	/* 4/5-level paging implies LMA (P1.1); said so, the long-mode
+	/* 4/5-level paging implies LMA (SDM Vol. 3A 4.1.1); said so, the long-mode
 	 * instances, dispatched on the mode, fold every LMA test */
 	w->lma = mode == MSIM_PAGING_4 || mode == MSIM_PAGING_5 ||
 		 (regs->efer & MSIM_EFER_LMA);
 	w->pse = !!(regs->cr4 & MSIM_CR4_PSE);
 	w->amd = cpu->vendor == MSIM_VENDOR_AMD;
 	w->gbpages = cpu->gbpages;
-	/* P2.1: 51:M reserved in long mode; P2.6: 62:M in PAE paging */
+	/* SDM Vol. 3A 4.5, Tables 4-15..4-20: 51:M reserved in long mode; SDM Vol. 3A 4.4.2: 62:M in PAE paging */
 	hi = (w->lma ? MSIM_GENMASK(51, 0) : MSIM_GENMASK(62, 0)) & above_m;
 	if (!w->nxe)
-		hi |= MSIM_PTE_XD; /* P2.2 */
+		hi |= MSIM_PTE_XD; /* SDM Vol. 3A 4.5, Table 4-20 */
 	w->rsvd_hi = hi;
-	/* P2.1(c) PS reserved in PML5E/PML4E; P2.5 AMD bit 8 there too */
+	/* SDM Vol. 3A 4.5, Tables 4-15..4-20(c) PS reserved in PML5E/PML4E; AMD APM Vol. 2 5.3 AMD bit 8 there too */
 	w->rsvd_top = hi | MSIM_PTE_PS | (w->amd ? MSIM_PTE_G : 0);
-	/* P2.3: PS=1 in a PDPTE without gbpages is itself reserved; P2.4 */
+	/* SDM Vol. 3A 4.5, Tables 4-15..4-20: PS=1 in a PDPTE without gbpages is itself reserved; SDM Vol. 3A 4.5, Tables 4-15..4-20 */
 	w->rsvd_1g = w->gbpages ? hi | MSIM_GENMASK(29, 13) : hi | MSIM_PTE_PS;
-	/* P2.9: M' = min(M, 40); without PSE-36 only PA[31:22] */
+	/* SDM Vol. 3A 4.3, Tables 4-4..4-6: M' = min(M, 40); without PSE-36 only PA[31:22] */
 	w->m32 = 0;
 	w->pde4m_rsvd = 0;
 	if (mode == MSIM_PAGING_32) {
@@ -116,7 +116,7 @@ void msim_xw_init(struct msim_xw *w, const msim_cpu_features *cpu,
 	xw_init_t(w, cpu, regs, mem, dim, msim_xw_mode_of(regs));
 }
 
-/* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (P4.3).
+/* #PF for a not-present (rsvd=0) or reserved-bit (rsvd=1) entry (SDM Vol. 3A 4.7).
  * Takes no msim_xw: the walk's own copy must not escape (see xw_walk_t). */
 static void xw_entry_fault(const msim_paging_regs *r, uint8_t dim,
 			   msim_walk_result *res, uint64_t la, unsigned acc,
@@ -130,7 +130,7 @@ static void xw_entry_fault(const msim_paging_regs *r, uint8_t dim,
 		ec |= MSIM_PFEC_U;
 	if (acc & MSIM_WACC_SHSTK)
 		ec |= MSIM_PFEC_SS;
-	/* P4.5: I/D only with SMEP or PAE+NXE */
+	/* SDM Vol. 3A 4.7: I/D only with SMEP or PAE+NXE */
 	if ((acc & MSIM_WACC_FETCH) &&
 	    ((r->cr4 & MSIM_CR4_SMEP) ||
 	     ((r->cr4 & MSIM_CR4_PAE) && (r->efer & MSIM_EFER_NXE))))
@@ -143,7 +143,7 @@ static void xw_entry_fault(const msim_paging_regs *r, uint8_t dim,
 	res->fault.dim = dim;
 }
 
-/* Index shift of `level` in `mode` (P1.10). */
+/* Index shift of `level` in `mode` (SDM Vol. 3A 4.3-4.5). */
 static inline unsigned xw_shift(bool m32, unsigned level)
 {
 	if (m32)
@@ -152,7 +152,7 @@ static inline unsigned xw_shift(bool m32, unsigned level)
 }
 
 /*
- * Reserved bits of a present entry (P2.1-P2.11) and whether it is a leaf.
+ * Reserved bits of a present entry (SDM Vol. 3A 4.5, Tables 4-15..4-20; SDM Vol. 3A 4.3, Tables 4-4..4-6) and whether it is a leaf.
  * PAE PDPTEs are handled by the caller.
  */
 static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
@@ -160,7 +160,7 @@ static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
 {
 	*leaf = false;
 	if (m32) {
-		/* P2.10/P2.11: only a 4-MB PDE has reserved bits */
+		/* SDM Vol. 3A 4.3, Tables 4-4..4-6: only a 4-MB PDE has reserved bits */
 		if (level == 1) {
 			*leaf = true;
 			return 0;
@@ -179,7 +179,7 @@ static inline uint64_t xw_rsvd(const struct msim_xw *w, bool m32,
 		return w->rsvd_top;
 	case 3:
 		return (e & MSIM_PTE_PS) ? w->rsvd_1g : w->rsvd_hi;
-	case 2: /* P2.4: a 2-MB page's frame bits 20:13 */
+	case 2: /* SDM Vol. 3A 4.5, Tables 4-15..4-20: a 2-MB page's frame bits 20:13 */
 		return (e & MSIM_PTE_PS) ? w->rsvd_hi | MSIM_GENMASK(20, 13)
 					 : w->rsvd_hi;
 	default: /* level 1: bit 7 is PAT */
@@ -193,8 +193,8 @@ static inline uint64_t xw_read(msim_gmem *mem, uint64_t a, unsigned esz)
 }
 
 /*
- * Locked RMW setting `bits` in the entry at `a` (P5.6): re-read so a
- * concurrent change (or a self-referencing table, P6.6) is not lost.
+ * Locked RMW setting `bits` in the entry at `a` (SDM Vol. 3A 4.8): re-read so a
+ * concurrent change (or a self-referencing table, SDM Vol. 3A 4.10.2-4.10.3) is not lost.
  * Returns 1 if it wrote, 0 if the bits were set already, <0 on error.
  */
 static int xw_set_bits(msim_gmem *mem, uint64_t a, unsigned esz,
@@ -272,11 +272,11 @@ static int xw_update_ad(const struct xw_ad *c, struct xw_lvl l,
 		mem = c->nested->mem;
 		a = l.hpa;
 	}
-	/* flags already set in the entry as read: no locked RMW (P5.6) */
+	/* flags already set in the entry as read: no locked RMW (SDM Vol. 3A 4.8) */
 	if ((l.val & bits) == bits)
 		return 0;
 	if (c->nested) {
-		/* guest A/D updates are nested writes (P7.8, P8.6) */
+		/* guest A/D updates are nested writes (SDM Vol. 3C 28.2.2, Tables 28-1..28-6; SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5) */
 		msim_rights nr = { 0 };
 
 		nr.nested = l.n_kind;
@@ -368,7 +368,7 @@ struct xw_state {
 	/* rights accumulate in scalars (AND of R/W, U/S bits, OR of XD):
 	 * byte-struct updates in the loop stall on store forwarding */
 	uint64_t acc_and, acc_xd;
-	/* R/W for P3.12; A tells the A/D pass whether any non-leaf needs it */
+	/* R/W for SDM Vol. 3A 4.6.2; A tells the A/D pass whether any non-leaf needs it */
 	uint64_t nonleaf_and;
 	uint64_t table_hpa;
 	msim_rights table_nr;
@@ -421,7 +421,7 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 
 	if (is_pae && level == 3 &&
 	    !w->pdpte_on_demand) {
-		/* P2.12/P2.14: PDPTE registers, no memory reference */
+		/* SDM Vol. 3A 4.4.1: PDPTE registers, no memory reference */
 		e = w->regs->pdpte[idx];
 		l->used = false;
 	} else {
@@ -477,12 +477,12 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		return 1;
 	}
 	if (is_pae && level == 3) {
-		/* P2.15: on-demand PDPTEs get a RSVD #PF, not #GP */
+		/* SDM Vol. 3A 4.4.1: on-demand PDPTEs get a RSVD #PF, not #GP */
 		if (e & msim_pae_pdpte_rsvd(w->cpu->maxphyaddr)) {
 			xw_entry_fault(w->regs, w->dim, res, la, acc, true, level);
 			return 1;
 		}
-		/* P3.2: a PAE PDPTE contributes no rights */
+		/* SDM Vol. 3A 4.6.1: a PAE PDPTE contributes no rights */
 		leaf = false;
 	} else {
 		rsvd = xw_rsvd(w, m32, level, e, &leaf);
@@ -491,7 +491,7 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 			return 1;
 		}
 		s->acc_and &= e;
-		/* without NXE bit 63 is reserved (P2.2): a valid entry
+		/* without NXE bit 63 is reserved (SDM Vol. 3A 4.5, Table 4-20): a valid entry
 		 * has it clear, so the OR needs no NXE test */
 		s->acc_xd |= e;
 	}
@@ -503,7 +503,7 @@ xw_level_t(const struct msim_xw *w, struct xw_state *s, struct xw_lvl *lv,
 		return XW_LEAF;
 	if (lm_plain || l->used) {
 		s->nonleaf_and &= e;
-		/* P5.4 knob: QEMU-style A as you go (never in XW_LM) */
+		/* SDM Vol. 3A 4.8 knob: QEMU-style A as you go (never in XW_LM) */
 		if (!lm_plain && !(e & MSIM_PTE_A) &&
 		    w->ad_policy == MSIM_AD_AS_YOU_GO && !w->no_ad) {
 			rc = xw_update_ad_of(w, *l, level, MSIM_PTE_A,
@@ -544,7 +544,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 	int rc;
 
 	if (st && st->level && st->level <= top) {
-		/* P6.4: skip the cached levels, fold their rights */
+		/* SDM Vol. 3A 4.10.2-4.10.3: skip the cached levels, fold their rights */
 		level = st->level;
 		s.table = st->table;
 		s.acc_and = (st->rights.rw ? MSIM_PTE_RW : 0) |
@@ -593,7 +593,7 @@ xw_run_t(const struct msim_xw *w, uint64_t la, unsigned acc,
 walked:
 	e = s.e;
 
-	/* leaf at `level`: page size, frame, PAT (P1.10, P2.9, P2.16) */
+	/* leaf at `level`: page size, frame, PAT (SDM Vol. 3A 4.3-4.5; SDM Vol. 3A 4.3, Tables 4-4..4-6; SDM Vol. 3A 11.12.3) */
 	if (m32) {
 		if (level == 2) {
 			uint64_t hi = (e >> 13) & ((1ULL << (w->m32 - 32)) - 1);
@@ -618,7 +618,7 @@ walked:
 	if (w->lma && (w->regs->cr4 & (MSIM_CR4_PKE | MSIM_CR4_PKS)))
 		r->pk = (uint8_t)((e >> 59) & 0xf);
 	r->dirty = (uint8_t)((e >> 6) & 1);
-	/* P3.12: shadow-stack page = leaf R/W=0, D=1, non-leaf R/W=1 */
+	/* SDM Vol. 3A 4.6.2: shadow-stack page = leaf R/W=0, D=1, non-leaf R/W=1 */
 	r->shstk = (uint8_t)(!(e & MSIM_PTE_RW) && (e & MSIM_PTE_D) &&
 			     (s.nonleaf_and & MSIM_PTE_RW));
 	out->gpa = pa;
@@ -629,7 +629,7 @@ walked:
 	out->start_level = (uint8_t)start;
 	out->leaf_addr = xw_lvl_get(lv, res, level, xw_lv_in_res(w, v)).ea;
 
-	/* P4.1 step 3: rights only after a complete valid walk */
+	/* SDM Vol. 3A 4.5 step 3: rights only after a complete valid walk */
 	{
 		uint32_t ec = msim_rights_eval(r, w->regs, acc);
 
@@ -643,13 +643,13 @@ walked:
 		}
 	}
 
-	/* P8.4 (4): final gpa through the second level, before or after A/D */
+	/* SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 (4): final gpa through the second level, before or after A/D */
 	if (nested && w->ad_order == MSIM_AD_AFTER_FINAL) {
 		rc = xw_final_nested(w->nctx, pa, la, acc, res, out, v);
 		if (rc)
 			return rc;
 	}
-	/* P5.1/P5.2: A in every entry used, D in the leaf for writes;
+	/* SDM Vol. 3A 4.8: A in every entry used, D in the leaf for writes;
 	 * the usual case, all flags already set, costs no per-level pass */
 	if (!w->no_ad &&
 	    (!(s.nonleaf_and & MSIM_PTE_A) ||
@@ -663,7 +663,7 @@ walked:
 			if (lm_plain) {
 				lk.hpa = lk.ea;
 			} else if (!lk.used) {
-				continue; /* P5.1: PAE PDPTEs have no A flag */
+				continue; /* SDM Vol. 3A 4.8: PAE PDPTEs have no A flag */
 			}
 			if (k == level && (acc & MSIM_WACC_WRITE))
 				bits |= MSIM_PTE_D;
@@ -695,8 +695,8 @@ int msim_xw_run(const struct msim_xw *w, uint64_t la, unsigned acc,
 }
 
 /*
- * One walk from the API's point of view: result reset, configuration, P1.4
- * truncation / P1.7 canonical check, the walk, copy-out. `v` as in
+ * One walk from the API's point of view: result reset, configuration, SDM Vol. 3A 4.1.1
+ * truncation / SDM Vol. 1 3.3.7.1 canonical check, the walk, copy-out. `v` as in
  * xw_run_t; the long-mode instances run the walk inline, so their msim_xw
  * never escapes and only the fields such a walk reads are computed.
  */
@@ -730,16 +730,16 @@ xw_walk_t(msim_gmem *mem, const msim_cpu_features *cpu,
 		w.nctx = &nc;
 	}
 
-	/* P1.4: outside long mode linear addresses are 32 bits */
+	/* SDM Vol. 3A 4.1.1: outside long mode linear addresses are 32 bits */
 	if (!w.lma)
 		la &= 0xffffffffULL;
 	else if (!xw_la_canonical(w.mode, la)) {
-		/* P1.7: #GP before any reference, CR2 untouched */
+		/* SDM Vol. 1 3.3.7.1: #GP before any reference, CR2 untouched */
 		res->fault.kind = MSIM_FAULT_GP;
 		return 0;
 	}
 	if (v == XW_ANY && w.mode == MSIM_PAGING_NONE) {
-		/* P1.5: LA = (guest-)physical address, full rights */
+		/* SDM Vol. 3A 4.1.1: LA = (guest-)physical address, full rights */
 		out.rights->rw = out.rights->us = 1;
 		out.pat = out.leaf_level = out.start_level = 0;
 		out.leaf_addr = out.nested_page_size = 0;
@@ -816,7 +816,7 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	msim_rights xr;
 	msim_walk_start st;
 	const bool gpt = acc & MSIM_WACC_GPT;
-	/* P7.15/P7.16: every nested access is a user access; guest-PT
+	/* AMD APM Vol. 2 15.25.5: every nested access is a user access; guest-PT
 	 * accesses are user writes */
 	unsigned a = MSIM_WACC_USER |
 		     (gpt ? MSIM_WACC_WRITE
@@ -833,7 +833,7 @@ int msim_npt_walk(const struct msim_nctx *c, uint64_t gpa, unsigned acc,
 	if (rc < 0)
 		return rc;
 	if (rc) {
-		/* P7.17: #NPF, EXITINFO1 = nested #PF code | bit 32/33 */
+		/* AMD APM Vol. 2 15.25.6: #NPF, EXITINFO1 = nested #PF code | bit 32/33 */
 		uint32_t ec = res->fault.pf_ec;
 		uint8_t lvl = res->fault.level;
 
@@ -872,10 +872,10 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 		c->rsvd_hi = m < 52 ? MSIM_GENMASK(51, m) : 0;
 		c->ad = n->eptp & MSIM_EPTP_AD;
 		c->present = 7 | (n->mbec ? MSIM_EPT_XU : 0);
-		/* P7.6: -w- and -wx always, --x without the capability */
+		/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6: -w- and -wx always, --x without the capability */
 		c->bad_xwr = (uint8_t)((1u << 2) | (1u << 6) |
 				       (cpu->ept_exec_only ? 0 : 1u << 4));
-		/* P7.6: 1-GB/2-MB pages only with the capability and with
+		/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6: 1-GB/2-MB pages only with the capability and with
 		 * address bits 29:12 / 20:12 clear (the other levels' bits:
 		 * msim_ept_misconfig) */
 		c->mcfg_1g = cpu->ept_1g ? c->rsvd_hi | MSIM_GENMASK(29, 12) : ~0ULL;
@@ -885,7 +885,7 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 	if (n->kind != MSIM_NESTED_NPT)
 		return msim_err(MSIM_EINVAL, "nested config: bad kind %d",
 				(int)n->kind);
-	/* P7.14: host paging state captured at VMRUN */
+	/* AMD APM Vol. 2 15.25: host paging state captured at VMRUN */
 	c->hregs = (msim_paging_regs)MSIM_PAGING_REGS_INIT;
 	c->hregs.cr0 = MSIM_CR0_PE | MSIM_CR0_PG | MSIM_CR0_WP;
 	c->hregs.cr4 = n->host_cr4 & (MSIM_CR4_PAE | MSIM_CR4_LA57 |
@@ -897,7 +897,7 @@ int msim_nctx_init(struct msim_nctx *c, const msim_nested *n,
 	msim_xw_init(&c->hw, cpu, &c->hregs, n->mem, 1);
 	if (c->hw.mode == MSIM_PAGING_NONE)
 		return msim_err(MSIM_EINVAL, "NPT: host paging state has paging off");
-	c->hw.pdpte_on_demand = true; /* P2.15 applies to the host too */
+	c->hw.pdpte_on_demand = true; /* SDM Vol. 3A 4.4.1 applies to the host too */
 	c->hw.reference = reference;
 	return 0;
 }

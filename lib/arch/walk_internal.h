@@ -21,19 +21,19 @@ struct msim_xw {
 	msim_paging_mode mode;
 	uint64_t root;        /* table at the top level (PAE: PDPT address) */
 	uint64_t addr_mask;   /* bits M-1:12 */
-	/* 64-bit formats: reserved bits of a present entry (P2.1-P2.5) as
+	/* 64-bit formats: reserved bits of a present entry (SDM Vol. 3A 4.5, Tables 4-15..4-20; AMD APM Vol. 2 5.3) as
 	 * three scalars, not a per-(level, PS) table: the long-mode walk has
 	 * a constant level at each step, so xw_rsvd() folds to one of them,
 	 * and without an array indexed at run time the walk's msim_xw stays
 	 * in registers (its init stores and reloads disappear) */
 	uint64_t rsvd_hi;     /* every level: 51:M (62:M in PAE) | 63 if !NXE */
-	uint64_t rsvd_top;    /* PML5E/PML4E: rsvd_hi | PS (P2.1c) | 8 on AMD (P2.5) */
+	uint64_t rsvd_top;    /* PML5E/PML4E: rsvd_hi | PS (SDM Vol. 3A 4.5, Tables 4-15..4-20c) | 8 on AMD (AMD APM Vol. 2 5.3) */
 	uint64_t rsvd_1g;     /* PDPTE with PS=1: rsvd_hi | 29:13, or PS itself
-			       * without 1-GB pages (P2.3, P2.4) */
-	uint64_t pde4m_rsvd;  /* 32-bit paging 4-MB PDE reserved bits (P2.9) */
+			       * without 1-GB pages (SDM Vol. 3A 4.5, Tables 4-15..4-20) */
+	uint64_t pde4m_rsvd;  /* 32-bit paging 4-MB PDE reserved bits (SDM Vol. 3A 4.3, Tables 4-4..4-6) */
 	unsigned m32;         /* M' = min(M, 40) with PSE-36, else 32 */
 	bool nxe, lma, pse, amd, gbpages;
-	bool pdpte_on_demand; /* PAE PDPTEs read from memory (NPT, P2.15) */
+	bool pdpte_on_demand; /* PAE PDPTEs read from memory (NPT, SDM Vol. 3A 4.4.1) */
 	uint8_t dim;          /* 0 guest, 1 nested (NPT) */
 	const msim_paging_regs *regs; /* rights regs; pdpte[] for PAE */
 	msim_gmem *mem;       /* memory holding the entries (by address) */
@@ -47,7 +47,7 @@ struct msim_xw {
 	const msim_walk_start *start;
 };
 
-/* Paging mode (P1.1); the public msim_paging_mode_of() is exported and so
+/* Paging mode (SDM Vol. 3A 4.1.1); the public msim_paging_mode_of() is exported and so
  * cannot be inlined into the walk under -fPIC. */
 static inline msim_paging_mode msim_xw_mode_of(const msim_paging_regs *r)
 {
@@ -61,7 +61,7 @@ static inline msim_paging_mode msim_xw_mode_of(const msim_paging_regs *r)
 }
 
 /*
- * Guest rights check of P3.4 (body of msim_rights_check, walk_rights.c),
+ * Guest rights check of SDM Vol. 3A 4.6.1 (body of msim_rights_check, walk_rights.c),
  * inline so the walker's use after every successful walk costs no call.
  */
 static inline bool msim_pk_denies(uint32_t keys, unsigned pk, bool write,
@@ -86,21 +86,21 @@ static inline MSIM_ALWAYS_INLINE uint32_t msim_rights_eval(const msim_rights *r,
 	uint32_t ec = MSIM_PFEC_P;
 
 	if (ss) {
-		/* P3.12: shadow-stack page of the access's own mode */
+		/* SDM Vol. 3A 4.6.2: shadow-stack page of the access's own mode */
 		deny = !r->shstk || r->us != user;
 	} else if (fetch) {
-		/* P3.4 X rows, P3.6 SMEP */
+		/* SDM Vol. 3A 4.6.1 X rows, SDM Vol. 3A 4.6.1 SMEP */
 		deny = r->xd || (user ? !r->us : (r->us && (cr4 & MSIM_CR4_SMEP)));
 	} else if (user) {
 		deny = !r->us || (write && !r->rw);
 	} else {
-		/* P3.7: SMAP spares only explicit accesses with EFLAGS.AC=1 */
+		/* SDM Vol. 3A 4.6.1: SMAP spares only explicit accesses with EFLAGS.AC=1 */
 		bool smap = r->us && (cr4 & MSIM_CR4_SMAP) &&
 			    (implicit || !(regs->rflags & MSIM_RFLAGS_AC));
 
-		deny = smap || (write && !r->rw && wp); /* P3.5 */
+		deny = smap || (write && !r->rw && wp); /* SDM Vol. 3A 4.6.1 */
 	}
-	/* P3.8: keys for data accesses in long mode only; P4.4: PK is OR-ed */
+	/* SDM Vol. 3A 4.6.2: keys for data accesses in long mode only; SDM Vol. 3A 4.7: PK is OR-ed */
 	if (!fetch && (regs->efer & MSIM_EFER_LMA)) {
 		bool pkd = false;
 
@@ -122,7 +122,7 @@ static inline MSIM_ALWAYS_INLINE uint32_t msim_rights_eval(const msim_rights *r,
 		ec |= MSIM_PFEC_U;
 	if (ss)
 		ec |= MSIM_PFEC_SS;
-	/* P4.3/P4.5: I/D only when SMEP or PAE+NXE */
+	/* SDM Vol. 3A 4.7: I/D only when SMEP or PAE+NXE */
 	if (fetch && ((cr4 & MSIM_CR4_SMEP) ||
 		      ((cr4 & MSIM_CR4_PAE) && (regs->efer & MSIM_EFER_NXE))))
 		ec |= MSIM_PFEC_ID;
@@ -226,14 +226,14 @@ struct msim_nctx {
 	/* EPT */
 	unsigned levels;
 	uint64_t root, amask;
-	/* P7.6 bits of a present entry that make it a misconfiguration:
+	/* SDM Vol. 3C 28.2.2, Tables 28-1..28-6 bits of a present entry that make it a misconfiguration:
 	 * rsvd_hi (51:M) at every level plus per-level constants (see
 	 * msim_ept_misconfig); the large-page leaves depend on capabilities
 	 * and are precomputed, ~0 where the size is not supported (any
 	 * present entry qualifies). Scalars, not a per-(level, PS) table:
 	 * the walk's levels are constants, so each check folds to one. */
 	uint64_t rsvd_hi, mcfg_1g, mcfg_2m;
-	uint64_t present;  /* R|W|X, | XU with MBEC (P7.5) */
+	uint64_t present;  /* R|W|X, | XU with MBEC (SDM Vol. 3C 28.2.2, Tables 28-1..28-6) */
 	bool ad;
 	uint8_t bad_xwr;  /* bit i: R/W/X value i is a misconfiguration */
 	/* NPT: host paging state and its x86-format walk configuration */

@@ -1,6 +1,6 @@
 /*
- * Architectural control-register and EFER writes (P1.2, P1.3, P6.8) and
- * PAE PDPTE-register loads (P2.7, P2.12, P2.13).
+ * Architectural control-register and EFER writes (SDM Vol. 3A 4.1.1; SDM Vol. 3A 4.1.1, 2.5; SDM Vol. 3A 4.10.1) and
+ * PAE PDPTE-register loads (SDM Vol. 3A 4.4.1, Table 4-8; SDM Vol. 3A 4.4.1).
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -9,7 +9,7 @@
 
 uint64_t msim_pae_pdpte_rsvd(unsigned m)
 {
-	/* P2.7: 63:M, 8:5, 2:1 (no XD, R/W, U/S or A in a PAE PDPTE) */
+	/* SDM Vol. 3A 4.4.1, Table 4-8: 63:M, 8:5, 2:1 (no XD, R/W, U/S or A in a PAE PDPTE) */
 	return (m >= 64 ? 0 : MSIM_GENMASK(63, m)) | MSIM_GENMASK(8, 5) |
 	       MSIM_GENMASK(2, 1);
 }
@@ -26,7 +26,7 @@ int msim_pae_load_pdptes(const msim_cpu_features *cpu, const msim_gmem *mem,
 	for (unsigned i = 0; i < 4; i++) {
 		v[i] = msim_gmem_read64(mem, (cr3 & 0xffffffe0ULL) + 8 * i);
 		if ((v[i] & MSIM_PTE_P) && (v[i] & rsvd))
-			*gp = true; /* P2.13: #GP, registers keep old values */
+			*gp = true; /* SDM Vol. 3A 4.4.1: #GP, registers keep old values */
 	}
 	if (!*gp)
 		memcpy(pdpte, v, sizeof(v));
@@ -36,7 +36,7 @@ int msim_pae_load_pdptes(const msim_cpu_features *cpu, const msim_gmem *mem,
 static uint64_t cr4_supported(const msim_cpu_features *c)
 {
 	/* VME PVI TSD DE PSE PAE MCE PCE OSFXSR OSXMMEXCPT UMIP VMXE SMXE
-	 * FSGSBASE OSXSAVE are always accepted; the rest per CPUID (P1.3) */
+	 * FSGSBASE OSXSAVE are always accepted; the rest per CPUID (SDM Vol. 3A 4.1.1, 2.5) */
 	uint64_t m = MSIM_GENMASK(6, 0) | MSIM_GENMASK(11, 8) |
 		     (1ULL << 13) | (1ULL << 14) | (1ULL << 16) | (1ULL << 18);
 
@@ -58,7 +58,7 @@ static int gp(msim_arch_result *out, const char *why)
 	return 0;
 }
 
-/* P2.12(b): CR0/CR4 writes that keep PAE paging active and change these
+/* SDM Vol. 3A 4.4.1(b): CR0/CR4 writes that keep PAE paging active and change these
  * bits reload the PDPTE registers. SMEP is included as in newer SDMs; KVM
  * uses the same sets (kvm_cache_regs.h X86_CR0_PDPTR_BITS = CD|NW|PG,
  * X86_CR4_PDPTR_BITS = PGE|PSE|PAE|SMEP), closing spec open point 4. */
@@ -90,7 +90,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 			return gp(out, "CR0.NW=1 with CD=0");
 		if ((val & MSIM_CR0_PG) && !(old & MSIM_CR0_PG) &&
 		    (regs->efer & MSIM_EFER_LME) && !(regs->cr4 & MSIM_CR4_PAE))
-			return gp(out, "CR0.PG=1 with EFER.LME=1 and CR4.PAE=0"); /* P1.2 */
+			return gp(out, "CR0.PG=1 with EFER.LME=1 and CR4.PAE=0"); /* SDM Vol. 3A 4.1.1 */
 		if (!(val & MSIM_CR0_PG) && (old & MSIM_CR0_PG)) {
 			if (regs->cr4 & MSIM_CR4_PCIDE)
 				return gp(out, "clearing CR0.PG with CR4.PCIDE=1");
@@ -100,7 +100,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 		if (!(val & MSIM_CR0_WP) && (regs->cr4 & MSIM_CR4_CET))
 			return gp(out, "clearing CR0.WP with CR4.CET=1");
 		n.cr0 = val;
-		/* P1.2: LMA = LME & PG */
+		/* SDM Vol. 3A 4.1.1: LMA = LME & PG */
 		if ((val & MSIM_CR0_PG) && (regs->efer & MSIM_EFER_LME))
 			n.efer |= MSIM_EFER_LMA;
 		else if (!(val & MSIM_CR0_PG))
@@ -131,7 +131,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 		if (lma) {
 			uint64_t v = val;
 
-			/* P1.3: bit 63 is the no-flush hint only with PCIDE */
+			/* SDM Vol. 3A 4.1.1, 2.5: bit 63 is the no-flush hint only with PCIDE */
 			if (regs->cr4 & MSIM_CR4_PCIDE)
 				v &= ~(1ULL << 63);
 			if (cpu->maxphyaddr < 64 &&
@@ -141,7 +141,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 		} else {
 			n.cr3 = val & 0xffffffffULL;
 		}
-		reload = true; /* P2.12(a) */
+		reload = true; /* SDM Vol. 3A 4.4.1(a) */
 		break;
 	case MSIM_REG_EFER: {
 		uint64_t ok = 1 | MSIM_EFER_LME | MSIM_EFER_LMA |
@@ -171,7 +171,7 @@ int msim_arch_write(const msim_cpu_features *cpu, msim_paging_regs *regs,
 		if (rc)
 			return rc;
 		if (pdgp)
-			return gp(out, "PAE PDPTE with reserved bit set"); /* P2.13 */
+			return gp(out, "PAE PDPTE with reserved bit set"); /* SDM Vol. 3A 4.4.1 */
 		out->pdptes_loaded = true;
 	}
 	switch (reg) {

@@ -1,5 +1,5 @@
 /*
- * Guest access-rights check at use time (P3.4 decision table, P3.13): the
+ * Guest access-rights check at use time (SDM Vol. 3A 4.6.1 decision table, SDM Vol. 3A 4.6.2): the
  * walker calls it after a complete valid walk, and the TLB model calls it
  * with cached rights on every hit. The rule body is msim_rights_eval()
  * in walk_internal.h so the walker can inline it.

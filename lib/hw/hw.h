@@ -30,7 +30,7 @@ typedef struct msim_hw msim_hw;
 typedef struct msim_hw_xlat {
 	msim_gmem *mem;                 /**< memory holding the walked tables */
 	const msim_cpu_features *cpu;
-	const msim_paging_regs *regs;   /**< CR3 = root; rights regs (P3.13) */
+	const msim_paging_regs *regs;   /**< CR3 = root; rights regs (SDM Vol. 3A 4.6.2) */
 	const msim_nested *nested;      /**< second level, or NULL (1D); its
 					     hooks are replaced by this vCPU's
 					     NTLB / nested PSC for the walk */
@@ -91,10 +91,10 @@ const msim_cost_params *msim_hw_cost(const msim_hw *hw);
  * Returns 0 (also when the access faults: see res->fault) or a negative
  * MSIM_E* from the walker (bad arguments, memory write failure).
  *
- * Policy (P6.13, P5.8): a TLB hit whose cached rights forbid the access,
+ * Policy (SDM Vol. 3A 4.10.4.3; SDM Vol. 3A 4.8): a TLB hit whose cached rights forbid the access,
  * or a write hitting an entry with D=0, re-walks instead of faulting from
  * the cached entry, so no spurious #PF is ever reported. A faulting walk
- * applies the #PF (or EPT-violation) invalidation of P6.9/P6.10.
+ * applies the #PF (or EPT-violation) invalidation of SDM Vol. 3A 4.10.4.1; SDM Vol. 3C 28.3.3.1.
  */
 int msim_hw_access(msim_hw *hw, const msim_hw_xlat *x, uint64_t la,
 		   unsigned access, msim_hw_result *res);

@@ -1,13 +1,13 @@
 /*
- * Paging-structure caches (P6.3, P6.4) and the nested-dimension caches of
- * 2D walks (guest-physical TLB "NTLB" and nested PSCs, P8.7).
+ * Paging-structure caches (SDM Vol. 3A 4.10.2-4.10.3) and the nested-dimension caches of
+ * 2D walks (guest-physical TLB "NTLB" and nested PSCs, SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5).
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
 
 #include "hw/tlb_internal.h"
 
-/* LA shift of the tag of a PSC holding entries of `level` (P6.3 table). */
+/* LA shift of the tag of a PSC holding entries of `level` (SDM Vol. 3A 4.10.2-4.10.3 table). */
 static unsigned psc_shift(msim_paging_mode mode, unsigned level)
 {
 	if (mode == MSIM_PAGING_32)
@@ -75,7 +75,7 @@ void msim_psc_fill(msim_tlb *t, const msim_tlb_ctx *ctx, msim_paging_mode mode,
 		if (!t->psc[l].e || !we->valid || (we->value & MSIM_PTE_PS))
 			continue;
 		if (ok ? l <= res->leaf_level : !(we->value & MSIM_PTE_A))
-			continue; /* P6.3: leaves never, and A=1 required */
+			continue; /* SDM Vol. 3A 4.10.2-4.10.3: leaves never, and A=1 required */
 		key = msim_tkey(la, psc_shift(mode, l));
 		e = msim_tarr_slot(&t->psc[l], key, &tag);
 		e->key = key;

@@ -1,6 +1,6 @@
 /*
  * TLBs: tagged set-associative arrays, L1/STLB lookup and fill, and the
- * invalidation operations of docs/x86-paging-model.md P6.9-P6.11.
+ * invalidation operations of the SDM SDM Vol. 3A 4.10.4.1; AMD APM Vol. 2 15.16.
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -170,7 +170,7 @@ static bool tm_hit(const struct msim_tlbe *e, const struct msim_tmatch *m)
 		return false;
 	if (f & MSIM_TM_ADDR) {
 		/* a piece of a larger guest page goes with every address of
-		 * that page (fractured / splintered entries, P6.5) */
+		 * that page (fractured / splintered entries, SDM Vol. 3A 4.10.2-4.10.3) */
 		unsigned kshift = (unsigned)(e->key >> 1) & 0x3f;
 		unsigned shift;
 
@@ -341,7 +341,7 @@ void msim_tlb_fill(msim_tlb *t, const msim_tlb_ctx *ctx, uint64_t la,
 	struct msim_tarr *l1 = fetch ? t->l1i : t->l1d;
 	unsigned gshift;
 
-	if (res->fault.kind != MSIM_FAULT_NONE) /* P6.2 */
+	if (res->fault.kind != MSIM_FAULT_NONE) /* SDM Vol. 3A 4.10.2-4.10.3 */
 		return;
 	msim_ttag_of(ctx, &tag);
 	ps = res->page_size ? res->page_size : 4096;
@@ -459,7 +459,7 @@ static void inval_all(msim_tlb *t, msim_inv_result *r)
 	r->nested += inval_nested(t, &all);
 }
 
-/* TLB and PSC entries of one VPID matching extra flags (P6.10: native
+/* TLB and PSC entries of one VPID matching extra flags (SDM Vol. 3C 28.3.3.1: native
  * operations act on the current VPID, combined mappings of every EP4TA). */
 static void inval_vpid(msim_tlb *t, uint16_t vpid, unsigned tlb_flags,
 		       unsigned psc_flags, uint16_t pcid, uint64_t addr,
@@ -527,7 +527,7 @@ int msim_tlb_invalidate(msim_tlb *t, const msim_tlb_ctx *ctx,
 	}
 	switch (op->kind) {
 	case MSIM_INV_MOV_CR3:
-		/* P6.9: non-global TLB + PSC of the new PCID (PCID 0 if PCIDE=0) */
+		/* SDM Vol. 3A 4.10.4.1: non-global TLB + PSC of the new PCID (PCID 0 if PCIDE=0) */
 		pcid = ctx->pcide ? (uint16_t)(a0 & 0xfff) : 0;
 		inval_vpid(t, vpid, MSIM_TM_PCID | MSIM_TM_NONGLOBAL,
 			   MSIM_TM_PCID, pcid, 0, &r);
@@ -548,7 +548,7 @@ int msim_tlb_invalidate(msim_tlb *t, const msim_tlb_ctx *ctx,
 			inval_vpid(t, vpid, 0, 0, 0, 0, &r);
 		break;
 	case MSIM_INV_WRMSR_EFER:
-		/* not stated by the SDM; XD reserved-ness flips, so flush (P6.9) */
+		/* not stated by the SDM; XD reserved-ness flips, so flush (SDM Vol. 3A 4.10.4.1) */
 		if ((a0 ^ a1) & MSIM_EFER_NXE)
 			inval_vpid(t, vpid, 0, 0, 0, 0, &r);
 		break;
@@ -613,7 +613,7 @@ int msim_tlb_invalidate(msim_tlb *t, const msim_tlb_ctx *ctx,
 		break;
 	case MSIM_INV_TLB_CONTROL: {
 		/* nested entries are flushed too: NPT changes are published by
-		 * flushing the ASID (P6.11; over-flush is allowed) */
+		 * flushing the ASID (AMD APM Vol. 2 15.16; over-flush is allowed) */
 		struct msim_tmatch any = { 0, 0, 0, 0, 0 };
 		if (a0 == 1) {
 			inval_all(t, &r);
@@ -628,7 +628,7 @@ int msim_tlb_invalidate(msim_tlb *t, const msim_tlb_ctx *ctx,
 		inval_vpid(t, (uint16_t)a1, MSIM_TM_ADDR, 0, 0, a0, &r);
 		break;
 	case MSIM_INV_PF:
-		/* P6.9 #PF row; global entries of the page go too (allowed) */
+		/* SDM Vol. 3A 4.10.4.1 #PF row; global entries of the page go too (allowed) */
 		inval_vpid(t, vpid, MSIM_TM_PCID_OR_G | MSIM_TM_ADDR,
 			   MSIM_TM_PCID | MSIM_TM_ADDR, pcid, a0, &r);
 		break;

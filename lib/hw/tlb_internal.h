@@ -24,7 +24,7 @@ struct msim_tlbe {
 	uint8_t flags;  /* MSIM_TLBE_* */
 	uint8_t pat;
 	uint8_t inv_shift; /* TLB: log2 of the guest page an INVLPG/#PF of any
-			    * of its addresses must remove (P6.5); 0: key's */
+			    * of its addresses must remove (SDM Vol. 3A 4.10.2-4.10.3); 0: key's */
 	msim_rights rights;
 	uint64_t out;   /* TLB: page base; PSC: next table (g)pa; NTLB: hpa base */
 	uint64_t out2;  /* TLB: gpa page base; combined PSC: next table hpa */

@@ -1,7 +1,7 @@
 /*
- * EPT and NPT: EPTP checks (P7.1), misconfiguration vs violation (P7.5-
- * P7.7), exit qualifications (P7.12/P7.13 worked values), EPT A/D (P7.9/
- * P7.10), MBEC, and #NPF EXITINFO1/2 (P7.14-P7.17 worked values).
+ * EPT and NPT: EPTP checks (SDM Vol. 3C 24.6.11), misconfiguration vs violation (SDM Vol. 3C 28.2.2, Tables 28-1..28-6-
+ * SDM Vol. 3C 28.2.2, Tables 28-1..28-6), exit qualifications (SDM Vol. 3C 27.2.1, Table 27-7 worked values), EPT A/D (SDM Vol. 3C 28.2.4/
+ * SDM Vol. 3C 28.2.2, Tables 28-1..28-6), MBEC, and #NPF EXITINFO1/2 (AMD APM Vol. 2 15.25; AMD APM Vol. 2 15.25.6 worked values).
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -31,7 +31,7 @@ static void fini(void)
 TestSuite(ept, .init = ept_setup, .fini = fini);
 TestSuite(npt, .init = npt_setup, .fini = fini);
 
-/* ---- P7.1 EPTP */
+/* ---- SDM Vol. 3C 24.6.11 EPTP */
 
 Test(ept, P7_1_eptp_validity)
 {
@@ -209,7 +209,7 @@ Test(ept, P7_6_reserved_fields_by_level)
 			cr_assert_eq(nwalk(GDATA, 0)->fault.kind, MSIM_FAULT_NONE,
 				     "memtype %llu", (unsigned long long)mt);
 	}
-	/* ignored bits: 8, 9, 10 (no MBEC), 11, 52-63 (P7.4 note) */
+	/* ignored bits: 8, 9, 10 (no MBEC), 11, 52-63 (SDM Vol. 3C 28.2.2, Tables 28-1..28-6 note) */
 	eset(1, (GDATA + W2_HOFF) | W2_EPT_WB | 7 | MSIM_GENMASK(11, 8) |
 		MSIM_GENMASK(63, 52));
 	cr_assert_eq(nwalk(GDATA, 0)->fault.kind, MSIM_FAULT_NONE);
@@ -242,7 +242,7 @@ Test(ept, P7_8_final_access_qualifications)
 	uint64_t leaf = w2_nmap(&w, GDATA, 1, MSIM_EPT_R);
 	msim_walk_result *r;
 
-	/* P7.13 worked values (advanced bits 9-11 off) */
+	/* SDM Vol. 3C 27.2.1, Table 27-7 worked values (advanced bits 9-11 off) */
 	r = nwalk(GDATA, MSIM_WACC_WRITE);
 	cr_assert_eq(r->fault.exit_qual, 0x18A);
 	cr_assert_eq(r->fault.gpa, GDATA);
@@ -342,7 +342,7 @@ Test(ept, P8_5_nested_rights_ok)
 	cr_assert(!msim_nested_rights_ok(&r, MSIM_WACC_FETCH, false));
 }
 
-/* ---- 2D walks: P7.13 worked values through guest paging structures */
+/* ---- 2D walks: SDM Vol. 3C 27.2.1, Table 27-7 worked values through guest paging structures */
 
 static uint64_t gpte; /* gpa of the guest PTE for GLA */
 
@@ -458,7 +458,7 @@ Test(ept, P8_6_P7_9_ept_dirty_on_guest_pt_pages)
 	cr_assert_eq(walk2d(0)->fault.exit_qual, 0x8B);
 }
 
-/* ---- NPT (P7.14-P7.17) */
+/* ---- NPT (AMD APM Vol. 2 15.25; AMD APM Vol. 2 15.25.6) */
 
 static void npt_guest_map(void)
 {
@@ -492,7 +492,7 @@ Test(npt, P7_15_translation_is_user_access)
 	cr_assert_eq(r->fault.kind, MSIM_FAULT_NONE);
 	cr_assert_eq(r->pa, GDATA + W2_HOFF);
 	cr_assert_eq(r->rights.nested, 2);
-	/* P7.17 worked values */
+	/* AMD APM Vol. 2 15.25.6 worked values */
 	wt_w64(&w.h, npt_leaf(GDATA, 1), 0);
 	npf(0, 0x100000004ULL, GDATA);
 	wt_w64(&w.h, npt_leaf(GDATA, 1), (GDATA + W2_HOFF) | WT_P | WT_RW);

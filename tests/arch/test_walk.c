@@ -1,7 +1,7 @@
 /*
- * Native walker: worked #PF codes (P4.6), canonical #GP (P1.7), reserved
- * bits (P2.*), reference counts (P4.9), A/D placement (P5.*), PAE PDPTE
- * registers (P2.12-P2.14), PSC start points (P6.4), use-time rights (P3.13).
+ * Native walker: worked #PF codes (SDM Vol. 3A 4.7), canonical #GP (SDM Vol. 1 3.3.7.1), reserved
+ * bits (SDM Vol. 3A 4.3-4.5), reference counts (SDM Vol. 3A 4.5), A/D placement (4.8), PAE PDPTE
+ * registers (SDM Vol. 3A 4.4.1), PSC start points (SDM Vol. 3A 4.10.2-4.10.3), use-time rights (SDM Vol. 3A 4.6.2).
  * Expected values come from the spec rules, never from walker output.
  * SPDX-License-Identifier: MIT
  */
@@ -53,7 +53,7 @@ static uint32_t pf_code(const msim_paging_regs *r, uint64_t la, unsigned acc)
 #define W MSIM_WACC_WRITE
 #define X MSIM_WACC_FETCH
 
-/* ---- P4.6 worked error codes (4-level, NXE=1, SMEP=0 unless stated) */
+/* ---- SDM Vol. 3A 4.7 worked error codes (4-level, NXE=1, SMEP=0 unless stated) */
 
 Test(walk, P4_6_user_read_pte_np)
 {
@@ -140,7 +140,7 @@ Test(walk, P4_6_sup_read_user_page_smap_ac0)
 	r.cr4 |= MSIM_CR4_SMAP;
 	map4(WT_PRU, WT_PRU);
 	cr_assert_eq(pf_code(&r, LA, 0), 0x01);
-	/* P3.7: EFLAGS.AC=1 lets an explicit access through ... */
+	/* SDM Vol. 3A 4.6.1: EFLAGS.AC=1 lets an explicit access through ... */
 	r.rflags |= MSIM_RFLAGS_AC;
 	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, LA, 0, &res), 0);
 	cr_assert_eq(res.fault.kind, MSIM_FAULT_NONE);
@@ -210,7 +210,7 @@ Test(walk, P3_2_rights_accumulate_across_levels)
 	cr_assert_eq(pf_code(&r, LA, U | X), 0x15);
 }
 
-/* ---- P1.7 canonical addresses */
+/* ---- SDM Vol. 1 3.3.7.1 canonical addresses */
 
 Test(walk, P1_7_noncanonical_gp_zero_refs)
 {
@@ -223,7 +223,7 @@ Test(walk, P1_7_noncanonical_gp_zero_refs)
 	cr_assert_eq(res.nrefs, 0);
 	cr_assert_eq(res.fault.cr2, 0);
 	cr_assert_eq(res.fault.pf_ec, 0);
-	/* P5.x: no A/D written */
+	/* SDM Vol. 3A 4.8: no A/D written */
 	cr_assert_eq(wt_r64(&t, ROOT + ((la >> 39) & 511) * 8) & WT_A, 0);
 }
 
@@ -279,7 +279,7 @@ Test(walk, P1_5_no_paging_identity)
 	cr_assert_eq(res.nrefs, 0);
 }
 
-/* ---- P1.1 mode selection */
+/* ---- SDM Vol. 3A 4.1.1 mode selection */
 
 Test(walk, P1_1_mode_selection)
 {
@@ -302,7 +302,7 @@ Test(walk, P1_1_mode_selection)
 	cr_assert_str_eq(msim_paging_mode_name(MSIM_PAGING_PAE), "pae");
 }
 
-/* ---- reserved bits (P2.*) */
+/* ---- reserved bits (SDM Vol. 3A 4.3-4.5 entry formats) */
 
 Test(walk, P2_1c_ps_in_pml4e_reserved)
 {
@@ -420,7 +420,7 @@ Test(walk, P4_2_not_present_hides_reserved_and_lower_levels)
 	cr_assert_eq(res.nreads, 2);
 }
 
-/* ---- 32-bit paging (P2.8-P2.11) */
+/* ---- 32-bit paging (SDM Vol. 3A 4.3, Tables 4-4..4-6) */
 
 static msim_paging_regs regs32(bool pse)
 {
@@ -474,14 +474,14 @@ Test(walk, P2_11_ps_ignored_without_cr4_pse)
 	cr_assert_eq(res.refs[0].size, 4);
 	cr_assert_eq(res.refs[0].addr, pde);
 	cr_assert_eq(res.refs[1].addr, pte);
-	/* P4.5: fetch faults in 32-bit paging have I/D=0 without SMEP */
+	/* SDM Vol. 3A 4.7: fetch faults in 32-bit paging have I/D=0 without SMEP */
 	wt_w32(&t, pte, 0);
 	cr_assert_eq(pf_code(&r, la, U | X), 0x04);
 	r.cr4 |= MSIM_CR4_SMEP;
 	cr_assert_eq(pf_code(&r, la, U | X), 0x14);
 }
 
-/* ---- reference counts (P4.9) */
+/* ---- reference counts (SDM Vol. 3A 4.7) */
 
 static void check_reads(unsigned expect_reads, unsigned top, uint64_t la)
 {
@@ -616,7 +616,7 @@ Test(walk, P4_9_faulting_walk_counts_up_to_failing_level)
 	cr_assert_eq(res.nad_writes, 0);
 }
 
-/* ---- PAE PDPTE registers (P2.6, P2.7, P2.12-P2.14) */
+/* ---- PAE PDPTE registers (SDM Vol. 3A 4.4.2; SDM Vol. 3A 4.4.1, Table 4-8; SDM Vol. 3A 4.4.1) */
 
 Test(walk, P2_13_pae_pdpte_reserved_gp)
 {
@@ -644,7 +644,7 @@ Test(walk, P2_13_pae_pdpte_reserved_gp)
 	cr_assert(!ar.gp);
 	cr_assert(ar.pdptes_loaded);
 	cr_assert_eq(r.pdpte[1], 0x300000 | WT_RW | WT_XD);
-	/* P2.14: walking through it gives #PF P=0 */
+	/* SDM Vol. 3A 4.4.1: walking through it gives #PF P=0 */
 	cr_assert_eq(pf_code(&r, 0x40000000u, W), 0x02);
 	cr_assert_eq(res.nrefs, 0);
 	/* MOV CR3 reloads and can #GP too */
@@ -668,7 +668,7 @@ Test(walk, P2_14_pdpt_changes_ignored_until_reload)
 	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, 0x1000u, 0, &res), 0);
 	cr_assert_eq(res.fault.kind, MSIM_FAULT_NONE);
 	cr_assert_eq(res.pa, DATA);
-	/* P5.1: PDPT memory is never written (no A in a PAE PDPTE) */
+	/* SDM Vol. 3A 4.8: PDPT memory is never written (no A in a PAE PDPTE) */
 	cr_assert_eq(wt_r64(&t, ROOT), 0);
 	cr_assert_eq(msim_arch_write(&cpu, &r, MSIM_REG_CR3, ROOT, t.mem, &ar), 0);
 	cr_assert(ar.pdptes_loaded);
@@ -700,7 +700,7 @@ Test(walk, P3_2_pae_pdpte_contributes_no_rights)
 	cr_assert_eq(res.rights.rw, 1);
 }
 
-/* ---- A/D flags (P5.1-P5.5) */
+/* ---- A/D flags (SDM Vol. 3A 4.8) */
 
 static uint64_t ent(unsigned level)
 {
@@ -753,7 +753,7 @@ Test(walk, P5_3_fault_leaves_leaf_untouched)
 
 	cr_assert_eq(pf_code(&r, LA, U | W), 0x07);
 	cr_assert_eq(wt_r64(&t, pte), DATA | WT_P | WT_US);
-	/* default P5.4 policy: nothing written anywhere */
+	/* default SDM Vol. 3A 4.8 policy: nothing written anywhere */
 	cr_assert_eq(res.nad_writes, 0);
 	for (unsigned l = 4; l >= 2; l--)
 		cr_assert_eq(ent(l) & WT_A, 0);
@@ -819,7 +819,7 @@ Test(walk, P6_6_self_referencing_entry)
 	cr_assert_eq(res.nad_writes, 2);
 }
 
-/* ---- PSC start point (P6.4) */
+/* ---- PSC start point (SDM Vol. 3A 4.10.2-4.10.3) */
 
 Test(walk, P6_4_start_below_cached_level)
 {
@@ -869,7 +869,7 @@ Test(walk, P6_3_entries_reported_for_pwc_fill)
 	cr_assert_eq(res.leaf_gpa, res.entries[1].gpa);
 }
 
-/* ---- use-time rights (P3.13) and the decision table spot checks */
+/* ---- use-time rights (SDM Vol. 3A 4.6.2) and the decision table spot checks */
 
 Test(walk, P3_13_toggle_wp_uses_cached_rights)
 {
@@ -899,7 +899,7 @@ Test(walk, P3_9_pks_supervisor_keys)
 	cr_assert_eq(msim_rights_check(&sup, &r, W), 0);
 	r.pkrs = 1u << 10; /* AD key 5 */
 	cr_assert_eq(msim_rights_check(&sup, &r, 0), 0x21);
-	/* PKRS never governs user pages (P3.8) */
+	/* PKRS never governs user pages (SDM Vol. 3A 4.6.2) */
 	sup.us = 1;
 	cr_assert_eq(msim_rights_check(&sup, &r, U), 0);
 	/* no keys outside long mode */
@@ -944,7 +944,7 @@ Test(walk, P3_12_shadow_stack)
 	cr_assert_eq(pf_code(&r, LA, MSIM_WACC_SHSTK), 0x41);
 }
 
-/* ---- CR/EFER writes (P1.2, P1.3) */
+/* ---- CR/EFER writes (SDM Vol. 3A 4.1.1; SDM Vol. 3A 4.1.1, 2.5) */
 
 static msim_arch_result ar;
 
@@ -1119,7 +1119,7 @@ Test(walk, P3_4_pks_through_the_walk)
 	map4(WT_P | WT_RW | (6ULL << 59), WT_PRU);
 	cr_assert_eq(pf_code(&r, LA, 0), 0x21);
 	cr_assert_eq(res.fault.kind, MSIM_FAULT_PF);
-	/* keys are ignored without CR4.PKS (P3.10) */
+	/* keys are ignored without CR4.PKS (SDM Vol. 3A 4.6.2) */
 	r.cr4 &= ~MSIM_CR4_PKS;
 	cr_assert_eq(msim_walk(t.mem, &cpu, &r, NULL, LA, 0, &res), 0);
 	cr_assert_eq(res.fault.kind, MSIM_FAULT_NONE);

@@ -1,9 +1,9 @@
 /*
- * Two-dimensional walks (P8): exact reference counts and order for every
- * guest/nested mode pair, page-size effects, fault ordering (P8.4), guest
- * A/D order knob, and the nested-cache hooks (P8.7) / combined PSC start.
- * Counts are those the real walk makes, checked against the P8.1/P8.2/
- * P8.3 numbers written out here.
+ * Two-dimensional walks (SDM Vol. 3C 28.2.1, AMD APM Vol. 2 15.25.5): exact reference counts and order for every
+ * guest/nested mode pair, page-size effects, fault ordering (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5), guest
+ * A/D order knob, and the nested-cache hooks (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5) / combined PSC start.
+ * Counts are those the real walk makes, checked against the SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5/
+ * SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 numbers written out here.
  * SPDX-License-Identifier: MIT
  */
 #include <string.h>
@@ -48,7 +48,7 @@ static msim_walk_result *walk(const msim_paging_regs *r, uint64_t la, unsigned a
 }
 
 /*
- * Check the P8.2 order of the reads: for each guest level, m nested reads
+ * Check the SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 order of the reads: for each guest level, m nested reads
  * then one guest read; then m nested reads for the data gpa. A/D writes
  * (NPT sets nested A/D as it goes) are skipped.
  */
@@ -160,7 +160,7 @@ static msim_paging_regs pae_guest(void)
 	r.cr0 = MSIM_CR0_PE | MSIM_CR0_PG;
 	r.cr4 = MSIM_CR4_PAE;
 	r.cr3 = w.groot;
-	/* PDPTE registers loaded at MOV CR3 (through EPT on Intel, P8.3) */
+	/* PDPTE registers loaded at MOV CR3 (through EPT on Intel, SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5) */
 	cr_assert_eq(msim_pae_load_pdptes(&w.cpu, w.g.mem, r.cr3, r.pdpte, &gp), 0);
 	cr_assert(!gp);
 	return r;
@@ -199,7 +199,7 @@ Test(walk2d, P8_3_P2_15_pae_guest_on_npt_19_refs)
 		cr_assert_eq(p->kind, MSIM_REF_PDPTE);
 		cr_assert_eq(p->addr, w.groot + 8 + W2_HOFF);
 	}
-	/* P2.15: a reserved bit in it is a guest #PF with RSVD, not #GP */
+	/* SDM Vol. 3A 4.4.1: a reserved bit in it is a guest #PF with RSVD, not #GP */
 	wt_w64(&w.g, w.groot + 8, wt_r64(&w.g, w.groot + 8) | WT_RW);
 	cr_assert_eq(walk(&r, 0x40001000ULL, 0)->fault.kind, MSIM_FAULT_PF);
 	cr_assert_eq(w.res.fault.pf_ec, 0x09);
@@ -221,7 +221,7 @@ Test(walk2d, P8_2_32bit_and_unpaged_guests)
 	cr_assert_eq(walk(&r, la, 0)->nreads, 14);
 	check_order(&w.res, 2, 4, 2);
 	cr_assert_eq(w.res.refs[4].size, 4);
-	/* P1.5: paging off, the LA is a gpa: one nested walk */
+	/* SDM Vol. 3A 4.1.1: paging off, the LA is a gpa: one nested walk */
 	r.cr0 = MSIM_CR0_PE;
 	cr_assert_eq(walk(&r, GDATA + 8, 0)->nreads, 4);
 	cr_assert_eq(w.res.pa, GDATA + W2_HOFF + 8);
@@ -257,7 +257,7 @@ Test(walk2d, P8_2_page_sizes_shorten_walks)
 	cr_assert_eq(w.res.pa, GDATA + W2_HOFF);
 }
 
-/* ---- P8.4 fault ordering */
+/* ---- SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 fault ordering */
 
 Test(walk2d, P8_4_guest_not_present_before_final_nested)
 {
@@ -322,7 +322,7 @@ Test(walk2d, P8_4_final_violation_sets_bit8)
 		     MSIM_FAULT_EPT_VIOLATION);
 	cr_assert_eq(w.res.fault.exit_qual, 0x181);
 	cr_assert_eq(w.res.fault.gpa, GDATA);
-	/* the final nested walk stops at the empty EPT PDE (P4.9) */
+	/* the final nested walk stops at the empty EPT PDE (SDM Vol. 3A 4.7) */
 	cr_assert_eq(w.res.nreads, 20 + 3);
 	cr_assert_eq(w.res.fault.level, 2);
 }
@@ -377,7 +377,7 @@ Test(walk2d, P8_4_final_fault_leaves_guest_ad_default)
 	cr_assert(wt_r64(&w.g, pte) & WT_A);
 }
 
-/* ---- P8.7 caches: hooks and combined PSC start */
+/* ---- SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5 caches: hooks and combined PSC start */
 
 static unsigned ntlb_calls;
 

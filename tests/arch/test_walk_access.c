@@ -1,8 +1,8 @@
 /*
  * Exhaustive permission matrix in the spirit of kvm-unit-tests x86/access.c
- * (docs/x86-paging-model.md P10.1-P10.6). Every legal flag combination
- * (P10.2 filter) is set up as in P10.3, walked, and compared with an
- * expectation computed here from the P10.4 restatement of the P3.4
+ * (kvm-unit-tests x86/access.c). Every legal flag combination
+ * (kvm-unit-tests x86/access.c filter) is set up as in kvm-unit-tests x86/access.c, walked, and compared with an
+ * expectation computed here from the kvm-unit-tests x86/access.c restatement of the SDM Vol. 3A 4.6.1
  * decision table -- never by calling the walker or its rights check.
  * Runs in 4-level and 5-level paging (M=36 so that bits 36 and 51 are both
  * reserved), and the applicable subsets in PAE and 32-bit paging.
@@ -12,7 +12,7 @@
 
 #include "walk_fixture.h"
 
-/* P10.1 flag bits */
+/* kvm-unit-tests x86/access.c flag bits */
 enum {
 	PTE_RW, PTE_USER, PTE_A, PTE_D, PTE_NX, PTE_P, PTE_51, PTE_36,
 	PDE_RW, PDE_USER, PDE_A, PDE_D, PDE_PSE, PDE_NX, PDE_P, PDE_51,
@@ -23,7 +23,7 @@ enum {
 #define F(x) ((f >> (x)) & 1u)
 #define BIT(x) (1u << (x))
 
-#define DATA (32ULL << 20) /* P10.3: data page at 32 MiB */
+#define DATA (32ULL << 20) /* kvm-unit-tests x86/access.c: data page at 32 MiB */
 #define POOL (33ULL << 20) /* tables from 33 MiB */
 #define VA64 0xffff923400000000ULL
 #define VA32 0x92400000ULL /* 4-MB aligned, its own PDE/PDPTE */
@@ -39,7 +39,7 @@ struct mx {
 	unsigned long cases;
 };
 
-/* Reserved-bit flags in effect for the current case (P10.2/P10.4). */
+/* Reserved-bit flags in effect for the current case (kvm-unit-tests x86/access.c). */
 static bool pde_invalid(const struct mx *m, uint32_t f)
 {
 	if (m->mode == MSIM_PAGING_32)
@@ -57,7 +57,7 @@ static bool pte_invalid(const struct mx *m, uint32_t f)
 }
 
 /*
- * P10.4: expected outcome of one access on the current expected entry
+ * kvm-unit-tests x86/access.c: expected outcome of one access on the current expected entry
  * values of pde and pte (updated with the A/D flags a successful access sets).
  * Returns the expected error code, or -1 for no fault.
  */
@@ -122,7 +122,7 @@ static int64_t expect_access(const struct mx *m, uint32_t f, bool user,
 			*pde |= WT_A;
 	}
 out:
-	/* P4.5 / step 6: I/D only with EFER.NX (SMEP is never set here) */
+	/* SDM Vol. 3A 4.7 / step 6: I/D only with EFER.NX (SMEP is never set here) */
 	if (!F(EFER_NX))
 		ec &= ~MSIM_PFEC_ID;
 	return fault ? (int64_t)ec : -1;
@@ -159,7 +159,7 @@ static void mx_setup(struct mx *m, msim_paging_mode mode, unsigned maxphy)
 		unsigned levels = (unsigned)mode;
 
 		m->va = VA64;
-		/* PML5E/PML4E: P|RW|U (P10.3); PDPTE rewritten per case */
+		/* PML5E/PML4E: P|RW|U (kvm-unit-tests x86/access.c); PDPTE rewritten per case */
 		m->pdpte_addr = wt_slot(&m->t, m->root, levels, VA64, 3, WT_PRU);
 		wt_w64(&m->t, m->pdpte_addr, wt_alloc(&m->t) | WT_PRU);
 		m->pde_addr = wt_slot(&m->t, m->root, levels, VA64, 2, WT_PRU);
@@ -181,7 +181,7 @@ static uint64_t mx_read(struct mx *m, uint64_t a)
 	return m->mode == MSIM_PAGING_32 ? wt_r32(&m->t, a) : wt_r64(&m->t, a);
 }
 
-/* P10.3 entry construction */
+/* kvm-unit-tests x86/access.c entry construction */
 static void build(struct mx *m, uint32_t f, uint64_t *pde, uint64_t *pte)
 {
 	uint64_t e;
@@ -239,12 +239,12 @@ static msim_paging_regs mx_regs(const struct mx *m, uint32_t f)
 		r.cs_l = true;
 		break;
 	}
-	/* P10.3: key 2 fully disabled, key 1 per flags */
+	/* kvm-unit-tests x86/access.c: key 2 fully disabled, key 1 per flags */
 	r.pkru = 0x30u | (F(PKRU_WD) ? 8u : 0) | (F(PKRU_AD) ? 4u : 0);
 	return r;
 }
 
-/* P10.2 ac_test_legal */
+/* kvm-unit-tests x86/access.c ac_test_legal */
 static bool legal(const struct mx *m, uint32_t f)
 {
 	unsigned rsvd;
@@ -306,12 +306,12 @@ static void one_case(struct mx *m, uint32_t f)
 			     "mode %d flags 0x%08x: ec 0x%x, expected 0x%llx",
 			     m->mode, f, res.fault.pf_ec, (unsigned long long)want);
 	}
-	/* P10.5 (c): exact leaf PTE value */
+	/* kvm-unit-tests x86/access.c (c): exact leaf PTE value */
 	if (!pse)
 		cr_assert_eq(got_pte, pte, "mode %d flags 0x%08x: pte 0x%llx want 0x%llx",
 			     m->mode, f, (unsigned long long)got_pte,
 			     (unsigned long long)pte);
-	/* P10.5 (d): PDE, ignoring A if the access faulted and A was clear */
+	/* kvm-unit-tests x86/access.c (d): PDE, ignoring A if the access faulted and A was clear */
 	if (want >= 0 && !(pde0 & WT_A)) {
 		got_pde &= ~WT_A;
 		pde &= ~WT_A;
@@ -339,7 +339,7 @@ static void run_matrix(msim_paging_mode mode, unsigned maxphy, uint32_t mask,
 	wt_fini(&m.t);
 }
 
-/* Flags masked out before counting (P10.2): SMEP (separate scenario) and
+/* Flags masked out before counting (kvm-unit-tests x86/access.c): SMEP (separate scenario) and
  * FEP (no emulator). With M=36 both 36 and 51 flags stay. */
 #define MASK_LM (((1u << NR_FLAGS) - 1) & ~BIT(CR4_SMEP) & ~BIT(FEP))
 #define MASK_PAE (MASK_LM & ~BIT(PDPTE_RO) & ~BIT(PKRU_AD) & ~BIT(PKRU_WD) & \
@@ -348,7 +348,7 @@ static void run_matrix(msim_paging_mode mode, unsigned maxphy, uint32_t mask,
 		 ~BIT(PTE_51) & ~BIT(PTE_36) & ~BIT(PDE_51) & ~BIT(PDE_36))
 
 /*
- * Expected case counts, computed by hand from the P10.2 filter (each
+ * Expected case counts, computed by hand from the kvm-unit-tests x86/access.c filter (each
  * reserved-flag group: at most one of the 5 bits (+2 NX bits when
  * efer.nx=0), pde.13 only with pde.pse, fetch+write excluded, PKRU flags
  * only with PKE). Reserved group (9 bits: pde/pte 51/36, pde.13, pse,
@@ -377,7 +377,7 @@ Test(walk_access, P10_matrix_32bit, .timeout = 600)
 	run_matrix(MSIM_PAGING_32, 36, MASK_32, MSIM_AD_ON_SUCCESS, 73728UL);
 }
 
-/* P5.4: the matrix ignores PDE.A on faults, so QEMU's policy passes too.
+/* SDM Vol. 3A 4.8: the matrix ignores PDE.A on faults, so QEMU's policy passes too.
  * Keys do not interact with A/D placement: run without the PKU flags,
  * 3 * 59 * 2^14 = 2,899,968 cases (keeps sanitizer runs short). */
 Test(walk_access, P10_matrix_4level_as_you_go, .timeout = 600)
@@ -388,7 +388,7 @@ Test(walk_access, P10_matrix_4level_as_you_go, .timeout = 600)
 		   MSIM_AD_AS_YOU_GO, 2899968UL);
 }
 
-/* ---- P10.6 extra scenarios (4-level, NXE=1) */
+/* ---- kvm-unit-tests x86/access.c extra scenarios (4-level, NXE=1) */
 
 #define XROOT 0x100000ULL
 static struct wt xt;

@@ -1,10 +1,10 @@
 /*
- * PSC start points (P6.4) at every level of 4-level and 5-level paging:
+ * PSC start points (SDM Vol. 3A 4.10.2-4.10.3) at every level of 4-level and 5-level paging:
  * the walk reads the entry of the start level in the given table and
  * continues down, so it makes exactly `level` reads, the first at the
  * start entry, and reports entries for the levels it read only. Covers
  * each level of the long-mode walk (which runs one step per level).
- * Expected values come from the page tables built here (P1.10 indices).
+ * Expected values come from the page tables built here (SDM Vol. 3A 4.3-4.5 indices).
  * SPDX-License-Identifier: MIT
  */
 #include "walk_fixture.h"

@@ -267,7 +267,7 @@ Test(calib, chase_order_is_a_cycle_matching_probe)
 
 /*
  * `mmu-sim gen chase` describes the same memory as the predictor: replay
- * its wrmem events into a memory and walk every access (P4.1 reference
+ * its wrmem events into a memory and walk every access (SDM Vol. 3A 4.5 reference
  * walk): each lands in the page's scattered frame at line page%64, in the
  * order msim_chase_order gives, after one warm-up cycle and a mark.
  */

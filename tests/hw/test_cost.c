@@ -48,7 +48,7 @@ Test(cost, P9_1_preset_tlb_geometry_from_the_spec)
 {
 	msim_cost_params p;
 
-	/* Skylake: L1 DTLB 64/4, STLB 1536 12-way, 1G STLB 16/4 (P9.1 V) */
+	/* Skylake: L1 DTLB 64/4, STLB 1536 12-way, 1G STLB 16/4 (published TLB figures: 7-cpu.com, WikiChip, AMD/Intel optimization guides V) */
 	cr_assert_eq(msim_cost_preset("skylake-sp", &p), 0);
 	cr_assert_eq(p.tlb.l1d[MSIM_PS_4K].entries, 64);
 	cr_assert_eq(p.tlb.l1d[MSIM_PS_4K].ways, 4);
@@ -56,7 +56,7 @@ Test(cost, P9_1_preset_tlb_geometry_from_the_spec)
 	cr_assert_eq(p.tlb.stlb.ways, 12);
 	cr_assert_eq(p.tlb.stlb_1g.entries, 16);
 	cr_assert_eq(p.walkers, 2);
-	/* Zen 4: 72-entry fully associative L1, 3072 L2, 6 walkers (P9.1 U) */
+	/* Zen 4: 72-entry fully associative L1, 3072 L2, 6 walkers (published TLB figures: 7-cpu.com, WikiChip, AMD/Intel optimization guides U) */
 	cr_assert_eq(msim_cost_preset("zen4", &p), 0);
 	cr_assert_eq(p.tlb.l1d[MSIM_PS_4K].entries, 72);
 	cr_assert_eq(p.tlb.l1d[MSIM_PS_4K].ways, 72);
@@ -317,7 +317,7 @@ Test(cost, hw_rights_denied_hit_rewalks_and_faults, .fini = fini)
 	cr_assert_eq(r.tlb_level, 0, "denied by the cached rights: re-walk");
 	cr_assert_eq(r.fault.kind, MSIM_FAULT_PF);
 	cr_assert_eq(r.fault.pf_ec, MSIM_PFEC_P | MSIM_PFEC_W | MSIM_PFEC_U);
-	/* P6.9 #PF row: the page's entry is gone */
+	/* SDM Vol. 3A 4.10.4.1 #PF row: the page's entry is gone */
 	r = tu_access(&e, VA, MSIM_WACC_USER);
 	cr_assert_eq(r.tlb_level, 0);
 }

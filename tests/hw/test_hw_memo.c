@@ -306,7 +306,7 @@ Test(hw_memo, memo_trusts_ctx_gen, .fini = fini)
 	cr_assert_eq(r.fault.kind, MSIM_FAULT_NONE, "stale context: memo hit");
 	sa.e.x.ctx_gen++;
 	r = tu_access(&sa.e, VA, MSIM_WACC_WRITE);
-	cr_assert_eq(r.fault.kind, MSIM_FAULT_PF, "new context: P3.5 applies");
+	cr_assert_eq(r.fault.kind, MSIM_FAULT_PF, "new context: SDM Vol. 3A 4.6.1 applies");
 	cr_assert_eq(r.fault.pf_ec, MSIM_PFEC_P | MSIM_PFEC_W);
 }
 

@@ -1,9 +1,9 @@
 /*
  * Paging-structure caches and nested caches through the real walker:
- * docs/x86-paging-model.md P6.3, P6.4, P6.9 (INVLPG and PSCs), P8.1, P8.7.
+ * the SDM SDM Vol. 3A 4.10.2-4.10.3; SDM Vol. 3A 4.10.4.1 (INVLPG and PSCs), SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5.
  * Reference counts come from the architecture: a 4-level walk reads one
  * entry per level below the cached one; a 4-on-4 2D walk reads
- * n(m+1)+m = 24 entries when nothing is cached (P8.1).
+ * n(m+1)+m = 24 entries when nothing is cached (SDM Vol. 3C 28.2.1; AMD APM Vol. 2 15.25.5).
  * SPDX-License-Identifier: MIT
  */
 #include "tlb_test_util.h"

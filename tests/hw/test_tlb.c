@@ -1,6 +1,6 @@
 /*
- * TLB tags, invalidations and replacement: docs/x86-paging-model.md
- * P6.1, P6.2, P6.5, P6.7, P6.9, P6.10, P6.11.
+ * TLB tags, invalidations and replacement (SDM Vol. 3A 4.10.2-4.10.4.1,
+ * VMX: SDM Vol. 3C 28.3.3.1, SVM: AMD APM Vol. 2 15.16).
  * Entries are created from synthetic successful walk results, so each
  * test controls exactly what is cached.
  * SPDX-License-Identifier: MIT
@@ -326,7 +326,7 @@ Test(tlb, P6_9_cr0_pg_clear_flushes_all_wp_needs_nothing)
 
 	fill(&c, 0x3000, 0x4000, true);
 	inv(&c, MSIM_INV_MOV_CR0, MSIM_CR0_PG | MSIM_CR0_WP, MSIM_CR0_PG, 0);
-	cr_assert(hit(&c, 0x3000), "CR0.WP change requires nothing (P3.13)");
+	cr_assert(hit(&c, 0x3000), "CR0.WP change requires nothing (SDM Vol. 3A 4.6.2)");
 	inv(&c, MSIM_INV_MOV_CR0, MSIM_CR0_PG, 0, 0);
 	cr_assert_not(hit(&c, 0x3000));
 }
@@ -738,8 +738,8 @@ Test(tlb, xor_index_spreads_2m_strides)
 /*
  * Every invalidation against one population of entries that differ in one
  * tag at a time; executed under (VPID 1, EPTP A, PCID 3, PGE, PCIDE).
- * Expected removals follow P6.9 (native, acting on the current VPID and
- * every EP4TA, P6.10), P6.10 (VMX) and P6.11 (AMD); the table lists the
+ * Expected removals follow SDM Vol. 3A 4.10.4.1 (native, acting on the current VPID and
+ * every EP4TA, SDM Vol. 3C 28.3.3.1), SDM Vol. 3C 28.3.3.1 (VMX) and AMD APM Vol. 2 15.16 (AMD); the table lists the
  * minimum the architecture requires, which is what the model removes.
  */
 #define LA_A 0x10000ULL

@@ -1,8 +1,8 @@
 /*
- * P6.15: after every "must invalidate" operation the cached hardware path
+ * SDM Vol. 3A 4.10.4.3: after every "must invalidate" operation the cached hardware path
  * (TLB + PSC + nested caches) gives the reference walk's result for the
  * operation's scope. Each test first shows the cached path still using
- * the stale translation (allowed by P6.12/P6.14), so the check can fail.
+ * the stale translation (allowed by SDM Vol. 3A 4.10.4.3), so the check can fail.
  * SPDX-License-Identifier: MIT
  */
 #include "tlb_test_util.h"
@@ -133,7 +133,7 @@ Test(equiv, P6_15_pf_invalidates_stale_entry)
 				     8, 0), 0);
 	assert_stale(4, 0x204000);
 	/* the #PF invalidation of that page (e.g. delivered for another
-	 * access to it) makes the next access see the memory (P6.9 #PF row) */
+	 * access to it) makes the next access see the memory (SDM Vol. 3A 4.10.4.1 #PF row) */
 	tu_inv(&e, MSIM_INV_PF, VA + 0x4000, 0, 0);
 	assert_equiv(4);
 	cr_assert_eq(tu_access(&e, VA + 0x4000, 0).fault.kind, MSIM_FAULT_PF);
@@ -180,7 +180,7 @@ Test(equiv, P6_15_tlb_control_flush_asid)
 }
 
 /*
- * Every "must invalidate" operation of P6.9-P6.11 in one table: in a 2D
+ * Every "must invalidate" operation of SDM Vol. 3A 4.10.4.1; AMD APM Vol. 2 15.16 in one table: in a 2D
  * setup (VPID 1, EPT, PCIDE with PCID 3) all guest PTEs are changed, the
  * operation runs under the current context, and every page inside its
  * scope must then translate like the reference walk. `page` >= 0: the

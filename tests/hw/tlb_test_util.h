@@ -152,7 +152,7 @@ static inline msim_hw_result tu_access(struct tu_env *e, uint64_t va,
 	return r;
 }
 
-/* Reference (uncached) translation of va: P6.15. */
+/* Reference (uncached) translation of va: SDM Vol. 3A 4.10.4.3. */
 static inline msim_walk_result *tu_reference(struct tu_env *e, uint64_t va,
 					     unsigned acc)
 {
