@@ -15,7 +15,7 @@
  *
  *   gmem_chase4  context line: the same 4 dependent entry reads done with
  *                bare msim_gmem_read64 calls and no walker logic -- the
- *                ceiling any walk over msim_gmem can reach on this machine
+ *                ceiling any walk over msim_gmem can reach on the machine that runs it
  *
  * Usage: bench_walk [--csv] [--quick] [--only TEST] [walks]
  *        (default 20,000,000 walks per test; --quick: 1,000,000, e.g. for

@@ -81,11 +81,14 @@ static int help_policies(void)
 	       "  policy=unload|keep-roots|per-caller\n"
 	       "                                  what kvm_mmu_reset_context does with roots\n"
 	       "                                  (upstream unload; keep roots whose role is\n"
-	       "                                  unchanged; seed 000: only CR0/CR4 callers keep)\n"
+	       "                                  unchanged; per-caller: only the CR0/CR4 callers\n"
+	       "                                  keep, as Sean Christopherson proposed, Feb 2022)\n"
 	       "  prev_roots=0..16                size of the prev_roots LRU (upstream 3)\n"
-	       "  zap_flush=batched|per-table     remote flushes of a zap (seed 003)\n"
-	       "  nested_flush=era|every-switch|tag  L1<->L2 transition flushes (seed 004)\n"
-	       "  kernel=X.Y  vendor=intel|amd  vpid=0|1  pae_free_early=0|1 (seed 002)\n"
+	       "  zap_flush=batched|per-table     remote flushes of a zap (Ben Gardon, \"Batch TLB\n"
+	       "                                  flushes for a single zap\", Nov 2021)\n"
+	       "  nested_flush=era|every-switch|tag  L1<->L2 transition flushes (nested VPID)\n"
+	       "  kernel=X.Y  vendor=intel|amd  vpid=0|1  pae_free_early=0|1 (PAE root\n"
+	       "                                  freed before the prev_roots lookup, Feb 2022)\n"
 	       "  flush_on_reuse=0|1  ept_ad=0|1  tdp_level=4|5  max_mmu_pages=N\n"
 	       "\nExample: --kvm preset=5.18,mmu=tdp-mmu,policy=keep-roots,prev_roots=7\n");
 	return CLI_OK;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every recording of real KVM committed under traces/kvm/ must validate
-# with 100% match against this machine's kernel preset (issue: record,
-# import, validate). KVM is right: a divergence is a model bug.
+# with 100% match against the preset of the host it was recorded on
+# (6.18-pvm: kernel 6.18, kvm_pvm, shadow MMU). KVM is right: a divergence is a model bug.
 set -euo pipefail
 src=$1 cli=$3
 n=0

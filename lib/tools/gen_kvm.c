@@ -1,6 +1,7 @@
 /*
  * Workload generators for the KVM MMU model: CR-write-heavy and
- * root-switching guest behaviours (docs/kvm-mmu-model.md §9). Each trace is
+ * root-switching guest behaviours, as the KVM threads behind each figure
+ * describe them (bench/README.md names them). Each trace is
  * self-contained: it sets the vCPU up with sregs, writes its page tables
  * with wrmem events, then runs the behaviour. Same params + seed -> same
  * trace (msim_rng_next only).
@@ -430,7 +431,9 @@ static const char *const memslot_keys[] = { "rounds", "ws", NULL };
 /*
  * A VMM that keeps moving one memslot (e.g. QEMU remapping a PCI BAR or
  * VGA window): each move is kvm_mmu_zap_all_fast, obsolete roots, and a
- * refault of the guest's working set (R2.21-R2.22).
+ * refault of the guest's working set: a memslot move or delete ends in
+ * kvm_arch_flush_shadow_memslot() -> kvm_mmu_zap_all_fast(), which makes
+ * every root obsolete (arch/x86/kvm/mmu/mmu.c).
  */
 static int gen_memslot(const msim_gen_opts *o, msim_trace_writer *w)
 {

@@ -127,7 +127,8 @@ static bool steps_near(const double *v, unsigned n, int i)
 
 /*
  * Known deviations, each explained in traces/hw/README.md; none at
- * present. The 2 MB sequential chase on this machine loses STLB hits
+ * present. The 2 MB sequential chase on the Emerald Rapids KVM guest of
+ * traces/hw loses STLB hits
  * from 431 pages on, the random one only from 512 on (re-measured
  * 2026-11-21, traces/hw/diag-2m-emr-kvm.csv: any order with long runs of
  * one constant linear stride loses hits early, the same pages with
