@@ -35,14 +35,16 @@ static const char oracle_usage[] =
 	"(default 1000) from seed S (default 1), weighted toward the edges, are\n"
 	"run by a probe guest in qemu-system-x86_64 -accel tcg -cpu max and by\n"
 	"msim_walk; fault, error code, CR2 and the entries' A/D bits must agree.\n"
-	"Covers 32-bit paging (PSE, PSE-36) and PAE at CPL0/CPL3 with WP, SMEP,\n"
-	"SMAP+AC, NXE, PGE, reserved bits. --keep DIR keeps cases/records.\n"
+	"Covers 32-bit paging (PSE, PSE-36), PAE, 4-level and 5-level (if the\n"
+	"guest CPU has LA57) at CPL0/CPL3 with WP, SMEP, SMAP+AC, NXE, PGE, PKU,\n"
+	"PKS, 2-MB/4-MB/1-GB pages and reserved bits per MAXPHYADDR.\n"
+	"--keep DIR keeps the case modules and QEMU's records there.\n"
 	"Class-level deviations of QEMU from the SDM: sim/oracle/known-deviations.md.\n"
 	"Exit status: 0 no mismatch, 1 mismatches, 2 bad usage, 77 QEMU or guest missing.\n";
 
 struct feats {
 	unsigned m;
-	int nx, pse36, pge, smep, smap;
+	int nx, pse36, pge, smep, smap, pke, pks, la57, gb;
 };
 
 static uint64_t rnd(uint64_t *s, uint64_t n) { return msim_gen_rng_next(s) % n; }
@@ -64,10 +66,84 @@ static uint64_t rand_flags(uint64_t *s)
 	return f;
 }
 
+/* where the case's level-l entry lives in 4/5-level paging (as the guest) */
+static uint64_t long_entry_pa(unsigned mode, unsigned l, uint64_t la)
+{
+	static const uint32_t t[6] = { 0, ORC_CASE_PT, ORC_CASE_PD, ORC_CASE_L3,
+				       ORC_CASE_L4, 0 };
+	return (l == mode ? ORC_TOP : t[l]) + 8 * ((la >> (12 + 9 * (l - 1))) & 511);
+}
+
+static void gen_long(uint64_t *s, const struct feats *ft, struct orc_case *c)
+{
+	static const uint32_t next[6] = { 0, 0, ORC_CASE_PT, ORC_CASE_PD,
+					  ORC_CASE_L3, ORC_CASE_L4 };
+	unsigned top = c->mode, leaf, l, nxe = !!(c->flags & ORC_F_NXE);
+	uint64_t la, ent[6] = { 0 };
+
+	c->cr4 |= MSIM_CR4_PAE | (top == 5 ? MSIM_CR4_LA57 : 0);
+	if (ft->pke && chance(s, 50)) c->cr4 |= MSIM_CR4_PKE;
+	if (ft->pks && chance(s, 40)) c->cr4 |= MSIM_CR4_PKS;
+	la = (1 + rnd(s, 511)) << (12 + 9 * (top - 1));
+	for (l = top - 1; l >= 1; l--)
+		la |= rnd(s, 512) << (12 + 9 * (l - 1));
+	la |= rnd(s, 1024) << 2;
+	l = (unsigned)rnd(s, 100);
+	leaf = l < 50 ? 1 : (l < 80 || !ft->gb) ? 2 : 3;
+	for (l = top; l >= 1; l--) {
+		uint64_t e = rand_flags(s);
+		if (chance(s, nxe ? 35 : 10)) e |= MSIM_PTE_XD;
+		if (chance(s, 8)) e |= 1ull << (52 + rnd(s, 7)); /* ignored bits */
+		if (l > leaf) {
+			e |= next[l];
+			if (l >= 4 && chance(s, 4)) e |= MSIM_PTE_PS; /* reserved */
+		} else if (l == leaf) {
+			if (l > 1) e |= MSIM_PTE_PS;
+			if (l == 3) {
+				la = (la & ~0x3fffffffull) | ORC_DATA | (rnd(s, 1024) << 12) |
+				     (la & 0xffc);
+				if (c->access != ORC_ACC_FETCH && chance(s, 15))
+					e |= (1 + rnd(s, 255)) << 30;
+			} else {
+				e |= ORC_DATA;
+				if (c->access != ORC_ACC_FETCH && chance(s, 15))
+					e |= (1 + rnd(s, 255)) << 32;
+			}
+			if (l > 1 && chance(s, 15)) e |= 1ull << 12; /* PAT */
+			if (l > 1 && chance(s, 10))                 /* reserved in a big page */
+				e |= 1ull << (13 + rnd(s, l == 2 ? 8 : 17));
+			if (chance(s, 60)) e |= rnd(s, 16) << 59;    /* protection key */
+		} else {
+			e = rand_flags(s) | ORC_DATA; /* not reached by the walk */
+		}
+		if (chance(s, 6)) /* a bit in M..51 */
+			e |= 1ull << (ft->m + rnd(s, 52 - ft->m));
+		ent[l] = e;
+	}
+	if (top == 5 && (la >> 56) & 1)
+		la |= 0xfe00000000000000ull;
+	else if (top == 4 && (la >> 47) & 1)
+		la |= 0xffff000000000000ull;
+	for (l = 1; l <= top; l++)
+		c->ent[l - 1] = ent[l];
+	c->la = (uint32_t)la;
+	c->la_hi = (uint32_t)(la >> 32);
+	c->pkru = (uint32_t)msim_gen_rng_next(s);
+	c->pkrs = (uint32_t)msim_gen_rng_next(s);
+	if (chance(s, 30)) c->pkru = 0;
+	if (chance(s, 30)) c->pkrs = 0;
+	/* key 0 maps the guest itself: keep it unrestricted */
+	c->pkru &= ~3u;
+	c->pkrs &= ~3u;
+}
+
 static void gen_case(uint64_t *s, const struct feats *ft, struct orc_case *c)
 {
 	memset(c, 0, sizeof *c);
-	c->mode = chance(s, 50) ? 2 : 3;
+	{
+		unsigned m = (unsigned)rnd(s, 100);
+		c->mode = m < 25 ? 2 : m < 50 ? 3 : (m < 75 || !ft->la57) ? 4 : 5;
+	}
 	c->access = (uint8_t)rnd(s, 3);
 	c->cpl = chance(s, 50) ? 3 : 0;
 	if (chance(s, 60)) c->flags |= ORC_F_WP;
@@ -76,6 +152,10 @@ static void gen_case(uint64_t *s, const struct feats *ft, struct orc_case *c)
 	if (ft->pge && chance(s, 30)) c->cr4 |= MSIM_CR4_PGE;
 	if (ft->smep && chance(s, 40)) c->cr4 |= MSIM_CR4_SMEP;
 	if (ft->smap && chance(s, 40)) c->cr4 |= MSIM_CR4_SMAP;
+	if (c->mode >= 4) {
+		gen_long(s, ft, c);
+		return;
+	}
 	if (c->mode == 2) {
 		uint64_t pde = rand_flags(s), pte = rand_flags(s);
 		int leaf2;
@@ -135,11 +215,19 @@ static void gen_case(uint64_t *s, const struct feats *ft, struct orc_case *c)
 static void describe(FILE *f, const struct orc_case *c)
 {
 	static const char *acc[] = { "read", "write", "fetch" };
+	static const char *mode[] = { "?", "?", "32bit", "pae", "4level", "5level" };
 	fprintf(f, "    mode=%s access=%s cpl=%u wp=%u ac=%u nxe=%u cr4=%#" PRIx32
-		" la=%#010" PRIx32 "\n",
-		c->mode == 2 ? "32bit" : "pae", acc[c->access % 3], c->cpl,
+		" la=%#" PRIx64, mode[c->mode % 6], acc[c->access % 3], c->cpl,
 		!!(c->flags & ORC_F_WP), !!(c->flags & ORC_F_AC),
-		!!(c->flags & ORC_F_NXE), c->cr4, c->la);
+		!!(c->flags & ORC_F_NXE), c->cr4, (uint64_t)c->la_hi << 32 | c->la);
+	if (c->mode >= 4) {
+		fprintf(f, " pkru=%#" PRIx32 " pkrs=%#" PRIx32 "\n   ", c->pkru, c->pkrs);
+		for (unsigned l = c->mode; l >= 1; l--)
+			fprintf(f, " L%u=%#" PRIx64, l, c->ent[l - 1]);
+		fprintf(f, "\n");
+		return;
+	}
+	fprintf(f, "\n");
 	if (c->mode == 3)
 		fprintf(f, "    pdpte=%#018" PRIx64, c->ent[2]);
 	else
@@ -151,8 +239,9 @@ static void describe(FILE *f, const struct orc_case *c)
 
 struct expect {
 	int fault;      /* 0 none, 14 #PF, 13 #GP at MOV CR0 */
-	uint32_t ec, cr2;
-	uint64_t ent[4];
+	uint32_t ec;
+	uint64_t cr2;
+	uint64_t ent[5];
 	int data_known; /* final pa is inside ORC_DATA: value must be 0xC3.. */
 };
 
@@ -162,8 +251,8 @@ static int model(msim_gmem *mem, const msim_cpu_features *cpu,
 	msim_paging_regs r = MSIM_PAGING_REGS_INIT;
 	msim_walk_opts o = MSIM_WALK_OPTS_INIT;
 	msim_walk_result *res;
-	uint32_t la = c->la;
-	uint64_t pd_e, pt_e, pdpt_e = 0;
+	uint64_t la = (uint64_t)c->la_hi << 32 | c->la;
+	uint64_t pd_e = 0, pt_e = 0, pdpt_e = 0, lpa[6] = { 0 };
 	unsigned acc = 0;
 	int rc;
 
@@ -175,7 +264,17 @@ static int model(msim_gmem *mem, const msim_cpu_features *cpu,
 	r.efer = c->flags & ORC_F_NXE ? MSIM_EFER_NXE : 0;
 	r.rflags = 2 | (c->flags & ORC_F_AC ? MSIM_RFLAGS_AC : 0);
 	r.cpl = c->cpl;
-	if (c->mode == 2) {
+	r.pkru = c->pkru;
+	r.pkrs = c->pkrs;
+	if (c->mode >= 4) {
+		r.efer |= MSIM_EFER_LME | MSIM_EFER_LMA;
+		r.cs_l = true;
+		msim_gmem_write(mem, ORC_TOP, 8, (c->mode == 5 ? ORC_ID_L4 : ORC_ID_L3) | 7);
+		for (unsigned l = 1; l <= c->mode; l++) {
+			lpa[l] = long_entry_pa(c->mode, l, la);
+			msim_gmem_write(mem, lpa[l], 8, c->ent[l - 1]);
+		}
+	} else if (c->mode == 2) {
 		pd_e = ORC_TOP + 4 * (la >> 22);
 		pt_e = ORC_CASE_PT + 4 * ((la >> 12) & 1023);
 		msim_gmem_write(mem, ORC_TOP, 4, ORC_ID_PT | 7);
@@ -214,14 +313,17 @@ static int model(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (res->fault.kind == MSIM_FAULT_PF) {
 		e->fault = 14;
 		e->ec = res->fault.pf_ec;
-		e->cr2 = (uint32_t)res->fault.cr2;
+		e->cr2 = c->mode >= 4 ? res->fault.cr2 : (uint32_t)res->fault.cr2;
 	} else if (res->fault.kind == MSIM_FAULT_GP) {
 		e->fault = 13;
 	} else {
 		e->data_known = res->pa >= ORC_DATA && res->pa < ORC_DATA + 0x400000;
 	}
 	free(res);
-	if (c->mode == 2) {
+	if (c->mode >= 4) {
+		for (unsigned l = 1; l <= c->mode; l++)
+			e->ent[l - 1] = msim_gmem_read64(mem, lpa[l]);
+	} else if (c->mode == 2) {
 		e->ent[1] = msim_gmem_read32(mem, pd_e);
 		e->ent[0] = msim_gmem_read32(mem, pt_e);
 	} else {
@@ -369,6 +471,10 @@ static void feats_of(const struct orc_hdr *h, struct feats *ft, msim_cpu_feature
 	cpu->pks = !!(h->cpuid7_ecx & (1u << 31));
 	cpu->la57 = !!(h->cpuid7_ecx & (1u << 16));
 	cpu->gbpages = !!(h->ext1_edx & (1u << 26));
+	ft->pke = cpu->pke;
+	ft->pks = cpu->pks;
+	ft->la57 = cpu->la57;
+	ft->gb = cpu->gbpages;
 }
 
 static const char *fault_name(int v)
@@ -377,27 +483,40 @@ static const char *fault_name(int v)
 }
 
 /* 0 agree, 1 mismatch */
-enum { DEV_PDPTE_A = 1, DEV_PDPTE_RSVD_NO_GP, DEV_RSVD_NO_P, DEV_N };
+enum { DEV_PDPTE_A = 1, DEV_PDPTE_RSVD_NO_GP, DEV_RSVD_NO_P, DEV_1G_A_FAULT,
+       DEV_PKS_USER_NO_PK, DEV_N };
 static const char *const dev_names[DEV_N] = {
 	NULL,
 	"QEMU sets A in a PAE PDPTE (SDM 4.4.1, Table 4-8: bits 8:5 reserved)",
 	"QEMU: no #GP at MOV CR0 for a PDPTE reserved bit (SDM 4.4.1)",
 	"QEMU: #PF RSVD without P (SDM 4.7: RSVD implies P)",
+	"QEMU sets A in a 1-GB leaf of a faulting access (SDM 4.8)",
+	"QEMU: no PK for a user access to a PKRS-denied supervisor page (SDM 4.7)",
 };
+
+static int compare_entries(const struct orc_case *c, const struct expect *e,
+			   const struct orc_out *o, char *why, size_t wn, int *dev);
 
 static int compare(const struct orc_case *c, const struct expect *e,
 		   const struct orc_out *o, char *why, size_t wn, int *dev)
 {
 	int gv = o->fault ? o->vec : 0;
+	uint64_t ocr2 = (uint64_t)o->cr2_hi << 32 | o->cr2;
 
 	if (e->fault == 13 && c->mode == 3 && gv != 13) {
 		*dev = DEV_PDPTE_RSVD_NO_GP;
 		return 0;
 	}
 	if (e->fault == 14 && gv == 14 && (e->ec & MSIM_PFEC_RSVD) &&
-	    o->ec == (e->ec & ~MSIM_PFEC_P) && o->cr2 == e->cr2) {
+	    o->ec == (e->ec & ~MSIM_PFEC_P) && ocr2 == e->cr2) {
 		*dev = DEV_RSVD_NO_P;
 		return 0;
+	}
+	if (e->fault == 14 && gv == 14 && c->mode >= 4 && c->cpl == 3 &&
+	    (c->cr4 & MSIM_CR4_PKS) && (e->ec & MSIM_PFEC_PK) && (e->ec & MSIM_PFEC_U) &&
+	    o->ec == (e->ec & ~MSIM_PFEC_PK) && ocr2 == e->cr2) {
+		*dev = DEV_PKS_USER_NO_PK;
+		return compare_entries(c, e, o, why, wn, dev);
 	}
 	if (gv != e->fault) {
 		snprintf(why, wn, "fault: qemu %s(vec %d, phase %u, ec %#x) walker %s(ec %#x)",
@@ -408,9 +527,9 @@ static int compare(const struct orc_case *c, const struct expect *e,
 		snprintf(why, wn, "#GP: qemu at phase %u, walker at MOV CR0 (PDPTE load)", o->phase);
 		return 1;
 	}
-	if (e->fault == 14 && (o->ec != e->ec || o->cr2 != e->cr2 || o->phase != 3)) {
-		snprintf(why, wn, "#PF: qemu ec %#x cr2 %#x, walker ec %#x cr2 %#x",
-			 o->ec, o->cr2, e->ec, e->cr2);
+	if (e->fault == 14 && (o->ec != e->ec || ocr2 != e->cr2 || o->phase != 3)) {
+		snprintf(why, wn, "#PF: qemu ec %#x cr2 %#" PRIx64 ", walker ec %#x cr2 %#" PRIx64,
+			 o->ec, ocr2, e->ec, e->cr2);
 		return 1;
 	}
 	if (!e->fault && e->data_known && c->access != ORC_ACC_FETCH &&
@@ -418,11 +537,23 @@ static int compare(const struct orc_case *c, const struct expect *e,
 		snprintf(why, wn, "value: qemu loaded %#x, expected 0xc3c3c3c3", o->value);
 		return 1;
 	}
-	for (int l = 0; l < 3; l++) {
+	return compare_entries(c, e, o, why, wn, dev);
+}
+
+static int compare_entries(const struct orc_case *c, const struct expect *e,
+			   const struct orc_out *o, char *why, size_t wn, int *dev)
+{
+	for (int l = 0; l < 5; l++) {
 		if (o->ent[l] != e->ent[l]) {
 			if (c->mode == 3 && l == 2 && (o->ent[l] ^ e->ent[l]) == MSIM_PTE_A &&
 			    (o->ent[l] & MSIM_PTE_A)) {
 				if (dev) *dev = DEV_PDPTE_A;
+				continue;
+			}
+			if (c->mode >= 4 && l == 2 && e->fault == 14 &&
+			    (c->ent[2] & MSIM_PTE_PS) && (o->ent[l] ^ e->ent[l]) == MSIM_PTE_A &&
+			    (o->ent[l] & MSIM_PTE_A)) {
+				*dev = DEV_1G_A_FAULT;
 				continue;
 			}
 			snprintf(why, wn, "level-%d entry after: qemu %#" PRIx64 " walker %#" PRIx64

@@ -7,18 +7,23 @@
  */
 #include "proto.h"
 
-struct probe { uint32_t cr0, cr3, cr4, nxe, la, access, cpl, ac, value; };
+struct probe {
+	uint32_t cr0, cr3, cr4, nxe, la, access, cpl, ac, value, la_hi, mode, pkru,
+		pkrs, has_pks;
+};
 unsigned probe(struct probe *p);
 void load_segments(void);
 void guest_unexpected(void);
 void guest_main(uint32_t *mbi);
-extern uint32_t fault_vec, fault_ec, fault_cr2, fault_hit, fault_phase;
-extern const uint32_t isr_table[33];
+extern uint32_t fault_vec, fault_ec, fault_cr2, fault_cr2_hi, fault_hit, fault_phase;
+extern const uint32_t isr_table[33], isr64_table[33];
 extern char user_page_start[], exc_stack_top[];
 
-static uint64_t gdt[6];
-static uint64_t idt[256];
-static uint32_t tss[26];
+struct dtr { uint16_t lim; uint32_t base; } __attribute__((packed));
+static uint64_t gdt[10];
+static uint64_t idt[256], idt64[512];
+uint32_t tss[26];
+struct dtr idt32_desc, idt64_desc;
 
 static inline void outsb(const void *p, uint32_t n)
 {
@@ -53,7 +58,7 @@ static uint64_t seg(uint32_t base, uint32_t limit, uint32_t access, uint32_t fl)
 
 static void setup_cpu(void)
 {
-	struct { uint16_t lim; uint32_t base; } __attribute__((packed)) d;
+	struct dtr d;
 	unsigned i;
 
 	gdt[1] = seg(0, 0xfffff, 0x9a, 0xc);
@@ -64,6 +69,8 @@ static void setup_cpu(void)
 	tss[2] = 0x10;                      /* ss0 */
 	tss[25] = sizeof tss << 16;         /* no I/O bitmap */
 	gdt[5] = seg((uint32_t)tss, sizeof tss - 1, 0x89, 0);
+	gdt[7] = seg(0, 0xfffff, 0x9a, 0xa); /* 0x38: 64-bit kernel code */
+	gdt[8] = seg(0, 0xfffff, 0xfa, 0xa); /* 0x43: 64-bit user code */
 	d.lim = sizeof gdt - 1;
 	d.base = (uint32_t)gdt;
 	__asm__ volatile("lgdt %0" : : "m"(d));
@@ -73,18 +80,49 @@ static void setup_cpu(void)
 		uint32_t type = v == 0x80 ? 0xee : 0x8e;
 		idt[v] = (h & 0xffff) | (0x08ull << 16) | ((uint64_t)type << 40) |
 			 ((uint64_t)(h >> 16) << 48);
+		h = isr64_table[i];
+		idt64[2 * v] = (h & 0xffff) | (0x38ull << 16) | ((uint64_t)type << 40) |
+			       ((uint64_t)(h >> 16) << 48);
 	}
-	d.lim = sizeof idt - 1;
-	d.base = (uint32_t)idt;
-	__asm__ volatile("lidt %0" : : "m"(d));
+	idt32_desc.lim = sizeof idt - 1;
+	idt32_desc.base = (uint32_t)idt;
+	idt64_desc.lim = sizeof idt64 - 1;
+	idt64_desc.base = (uint32_t)idt64;
+	__asm__ volatile("lidt %0" : : "m"(idt32_desc));
+}
+
+static const uint32_t table_of[6] = { 0, ORC_CASE_PT, ORC_CASE_PD, ORC_CASE_L3,
+				       ORC_CASE_L4, 0 };
+
+/* 4/5-level: where the case's level-l entry lives */
+static uint64_t *entry_ptr(unsigned mode, unsigned l, uint64_t la)
+{
+	uint32_t t = l == mode ? ORC_TOP : table_of[l];
+	return (uint64_t *)t + ((la >> (12 + 9 * (l - 1))) & 511);
 }
 
 static void build(const struct orc_case *c, uint32_t *cr3)
 {
 	uint32_t la = c->la, i, up = (uint32_t)user_page_start >> 12;
 
-	zero((void *)ORC_TOP, 0x6000);
-	if (c->mode == 2) {
+	zero((void *)ORC_TOP, ORC_TABLES_END - ORC_TOP);
+	if (c->mode >= 4) {
+		uint64_t *pt = (uint64_t *)ORC_ID_PT, *pd = (uint64_t *)ORC_ID_PD;
+		uint64_t la64 = (uint64_t)c->la_hi << 32 | la;
+		for (i = 0; i < 1024; i++)
+			pt[i] = ((uint64_t)i << 12) | 3 | (i == up ? 4 : 0);
+		pd[0] = ORC_ID_PT | 7;
+		pd[1] = (ORC_ID_PT + 0x1000) | 7;
+		((uint64_t *)ORC_ID_L3)[0] = ORC_ID_PD | 7;
+		if (c->mode == 5) {
+			((uint64_t *)ORC_ID_L4)[0] = ORC_ID_L3 | 7;
+			((uint64_t *)ORC_TOP)[0] = ORC_ID_L4 | 7;
+		} else {
+			((uint64_t *)ORC_TOP)[0] = ORC_ID_L3 | 7;
+		}
+		for (i = 1; i <= c->mode; i++)
+			*entry_ptr(c->mode, i, la64) = c->ent[i - 1];
+	} else if (c->mode == 2) {
 		uint32_t *pd = (uint32_t *)ORC_TOP, *pt = (uint32_t *)ORC_ID_PT;
 		for (i = 0; i < 1024; i++)
 			pt[i] = (i << 12) | 3 | (i == up ? 4 : 0);
@@ -108,8 +146,11 @@ static void build(const struct orc_case *c, uint32_t *cr3)
 
 static void readback(const struct orc_case *c, struct orc_out *o)
 {
-	uint32_t la = c->la;
-	if (c->mode == 2) {
+	uint32_t la = c->la, i;
+	if (c->mode >= 4) {
+		for (i = 1; i <= c->mode; i++)
+			o->ent[i - 1] = *entry_ptr(c->mode, i, (uint64_t)c->la_hi << 32 | la);
+	} else if (c->mode == 2) {
 		o->ent[1] = ((uint32_t *)ORC_TOP)[la >> 22];
 		o->ent[0] = ((uint32_t *)ORC_CASE_PT)[(la >> 12) & 1023];
 	} else {
@@ -123,7 +164,7 @@ void guest_main(uint32_t *mbi)
 {
 	struct orc_hdr h;
 	const struct orc_case *cs;
-	uint32_t r[4], n, i;
+	uint32_t r[4], n, i, has_pks;
 	uint8_t *d = (uint8_t *)ORC_DATA;
 
 	setup_cpu();
@@ -135,6 +176,7 @@ void guest_main(uint32_t *mbi)
 	cpuid(7, 0, r);
 	h.cpuid7_ebx = r[1];
 	h.cpuid7_ecx = r[2];
+	has_pks = r[2] >> 31;
 	cpuid(0x80000001u, 0, r);
 	h.ext1_edx = r[3];
 	cpuid(0x80000008u, 0, r);
@@ -168,6 +210,11 @@ void guest_main(uint32_t *mbi)
 		p.access = c->access;
 		p.cpl = c->cpl;
 		p.ac = !!(c->flags & ORC_F_AC);
+		p.la_hi = c->la_hi;
+		p.mode = c->mode;
+		p.pkru = c->pkru;
+		p.pkrs = c->pkrs;
+		p.has_pks = has_pks;
 		fault_hit = 0;
 		probe(&p);
 		o.idx = i;
@@ -177,6 +224,7 @@ void guest_main(uint32_t *mbi)
 			o.ec = fault_ec;
 			o.cr2 = fault_cr2;
 			o.phase = (uint8_t)fault_phase;
+			o.cr2_hi = c->mode >= 4 ? fault_cr2_hi : 0;
 		}
 		o.value = p.value;
 		readback(c, &o);
