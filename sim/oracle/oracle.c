@@ -95,6 +95,9 @@ static void gen_long(uint64_t *s, const struct feats *ft, struct orc_case *c)
 		if (chance(s, nxe ? 35 : 10)) e |= MSIM_PTE_XD;
 		if (chance(s, 8)) e |= 1ull << (52 + rnd(s, 7)); /* ignored bits */
 		if (l > leaf) {
+			/* keep most walks going down: the leaf's checks matter most */
+			if (!(e & MSIM_PTE_P) && chance(s, 60)) e |= MSIM_PTE_P;
+			if (chance(s, 30)) e |= MSIM_PTE_RW | MSIM_PTE_US;
 			e |= next[l];
 			if (l >= 4 && chance(s, 4)) e |= MSIM_PTE_PS; /* reserved */
 		} else if (l == leaf) {
@@ -116,7 +119,7 @@ static void gen_long(uint64_t *s, const struct feats *ft, struct orc_case *c)
 		} else {
 			e = rand_flags(s) | ORC_DATA; /* not reached by the walk */
 		}
-		if (chance(s, 6)) /* a bit in M..51 */
+		if (chance(s, 4)) /* a bit in M..51 */
 			e |= 1ull << (ft->m + rnd(s, 52 - ft->m));
 		ent[l] = e;
 	}
