@@ -32,6 +32,7 @@ static const char usage[] =
 	"  import FTRACE     turn a tracefs/trace-cmd recording into a native trace\n"
 	"  validate TRACE    replay a recorded trace and check the model's predictions\n"
 	"  record            run scenarios on real KVM (/dev/kvm) and record ftrace\n"
+	"  oracle            differential test of the walker against QEMU/TCG\n"
 	"  help [TOPIC]      this text; topics: events, policies, presets, workloads\n"
 	"\n"
 	"`mmu-sim <command> --help` explains each command with examples.\n"
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
 		return msim_cli_import ? msim_cli_import(argc - 1, argv + 1) : not_built(cmd);
 	if (!strcmp(cmd, "record"))
 		return msim_cli_record ? msim_cli_record(argc - 1, argv + 1) : not_built(cmd);
+	if (!strcmp(cmd, "oracle")) { int cli_oracle(int, char **); return cli_oracle(argc - 1, argv + 1); }
 	cli_error("unknown command '%s'", cmd);
 	fputs(usage, stderr);
 	return CLI_BADINPUT;
