@@ -87,5 +87,6 @@ int cli_validate(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_merge(int argc, char **argv);
 int cli_import_sched(int argc, char **argv);
+int cli_oracle(int argc, char **argv);
 
 #endif

@@ -164,7 +164,8 @@ int main(int argc, char **argv)
 		return msim_cli_import ? msim_cli_import(argc - 1, argv + 1) : not_built(cmd);
 	if (!strcmp(cmd, "record"))
 		return msim_cli_record ? msim_cli_record(argc - 1, argv + 1) : not_built(cmd);
-	if (!strcmp(cmd, "oracle")) { int cli_oracle(int, char **); return cli_oracle(argc - 1, argv + 1); }
+	if (!strcmp(cmd, "oracle"))
+		return cli_oracle(argc - 1, argv + 1);
 	cli_error("unknown command '%s'", cmd);
 	fputs(usage, stderr);
 	return CLI_BADINPUT;

@@ -108,7 +108,10 @@ static inline MSIM_ALWAYS_INLINE uint32_t msim_rights_eval(const msim_rights *r,
 			pkd = msim_pk_denies(regs->pkru, r->pk, write && !ss,
 					     user || wp);
 		else if (!r->us && (cr4 & MSIM_CR4_PKS))
-			pkd = msim_pk_denies(regs->pkrs, r->pk, write && !ss, wp);
+			/* SDM Vol. 3A 4.6.2: PKRS.WD binds user-mode writes
+			 * always, supervisor-mode ones only with CR0.WP, as PKRU */
+			pkd = msim_pk_denies(regs->pkrs, r->pk, write && !ss,
+					     user || wp);
 		if (pkd) {
 			deny = true;
 			ec |= MSIM_PFEC_PK;
