@@ -1,7 +1,9 @@
 /*
  * The KVM model of one VM: vCPUs, context reset and its callers, control
- * register / EFER / SMM / INIT / CPUID / memslot handling, requests and
- * flush kinds (docs/kvm-mmu-model.md §3 and §6).
+ * register / EFER / SMM / INIT / CPUID / memslot handling, the request
+ * servicing of VM entry (docs/kvm-mmu-model.md §3 and §6). The top of the
+ * MMU: it calls the root cache, the shadow and TDP MMUs and the core;
+ * only kvm_nested.c calls back into it.
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -24,14 +26,6 @@ static const char *const counter_descs[KC__COUNT] = {
 #define CR0_EM (1ULL << 2)
 #define CR0_TS (1ULL << 3)
 #define CR3_NOFLUSH (1ULL << 63)
-
-void kvm_observe_slow(struct msim_kvm *kvm, unsigned kind, unsigned how,
-		      uint64_t gfn, uint32_t role)
-{
-	msim_kvm_obs o = { kind, how, gfn, role };
-
-	kvm->env.observe(kvm->env.ctx, kvm->cur_vcpu, &o);
-}
 
 uint64_t msim_kvm_counter(const msim_kvm *kvm, const char *name)
 {
@@ -263,82 +257,6 @@ void kvm_init_mmu(struct msim_kvm_vcpu *v)
 
 /* ------------------------------------------------------------ flushes */
 
-uint16_t kvm_current_vpid(const struct msim_kvm_vcpu *v)
-{
-	/* R6.5: >= ~6.12 vpid01 while L2 runs without vmcs12 VPID */
-	if (!v->guest_mode || !v->vpid02)
-		return v->vpid01;
-	if (v->kvm->o.kernel >= 612 && !v->vpid12_en)
-		return v->vpid01;
-	return v->vpid02;
-}
-
-uint64_t kvm_root_eptp(const struct msim_kvm *kvm, const struct kvm_sp *sp)
-{
-	/* construct_eptp: WB, walk length, A/D (R6.5) */
-	unsigned levels = sp->level ? sp->level : 4;
-
-	return sp->hpa | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(levels) |
-	       (kvm->o.ept_ad ? MSIM_EPTP_AD : 0);
-}
-
-static void hw_flush(struct msim_kvm_vcpu *v, msim_kvm_tlb_op op,
-		     uint64_t eptp, uint16_t vpid, uint64_t gva)
-{
-	struct msim_kvm *kvm = v->kvm;
-	static const enum kvm_counter c[] = {
-		[MSIM_KVM_TLB_INVEPT_SINGLE] = KC_INVEPT_SINGLE,
-		[MSIM_KVM_TLB_INVEPT_ALL] = KC_INVEPT_ALL,
-		[MSIM_KVM_TLB_INVVPID_SINGLE] = KC_INVVPID_SINGLE,
-		[MSIM_KVM_TLB_INVVPID_ADDR] = KC_INVVPID_ADDR,
-		[MSIM_KVM_TLB_INVVPID_ALL] = KC_INVVPID_ALL,
-		[MSIM_KVM_TLB_ASID] = KC_INVVPID_SINGLE,
-		[MSIM_KVM_TLB_ASID_ALL] = KC_INVVPID_ALL,
-	};
-	uint64_t cy;
-
-	switch (op) {
-	case MSIM_KVM_TLB_INVEPT_SINGLE: cy = kvm->cost.invept_single; break;
-	case MSIM_KVM_TLB_INVEPT_ALL: cy = kvm->cost.invept_all; break;
-	case MSIM_KVM_TLB_INVVPID_ADDR: cy = kvm->cost.invvpid_addr; break;
-	case MSIM_KVM_TLB_INVVPID_ALL:
-	case MSIM_KVM_TLB_ASID_ALL: cy = kvm->cost.invvpid_all; break;
-	default: cy = kvm->cost.invvpid_single; break;
-	}
-	kvm_count(kvm, c[op], 1);
-	kvm_count(kvm, KC_CY_FLUSH, cy);
-	if (kvm->env.tlb) {
-		msim_kvm_tlb_req r = { op, eptp, vpid, gva };
-
-		kvm->env.tlb(kvm->env.ctx, v->id, &r);
-	}
-}
-
-static bool svm(const struct msim_kvm *kvm)
-{
-	return kvm->o.vendor == MSIM_VENDOR_AMD;
-}
-
-void kvm_flush_tlb_current(struct msim_kvm_vcpu *v)
-{
-	struct kvm_sp *root = v->mmu->root.sp;
-
-	if (!root && !svm(v->kvm))
-		return; /* no valid root: nothing to flush (R6.5) */
-	kvm_count(v->kvm, KC_FL_CURRENT, 1);
-	kvm_count(v->kvm, KC_CY_FLUSH, v->kvm->cost.flush_current);
-	kvm_observe(v->kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_CURRENT, 0, 0);
-	if (svm(v->kvm)) {
-		hw_flush(v, MSIM_KVM_TLB_ASID, 0, kvm_current_vpid(v), 0);
-		return;
-	}
-	if (kvm_tdp(v->kvm) && !root->special)
-		hw_flush(v, MSIM_KVM_TLB_INVEPT_SINGLE, kvm_root_eptp(v->kvm, root),
-			 0, 0);
-	else
-		hw_flush(v, MSIM_KVM_TLB_INVVPID_SINGLE, 0, kvm_current_vpid(v), 0);
-}
-
 void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -356,51 +274,13 @@ void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v)
 			kvm_mmu_unload(v); /* R6.4 ~5.13-5.15 */
 		}
 	}
-	if (svm(kvm)) {
-		hw_flush(v, MSIM_KVM_TLB_ASID, 0, kvm_current_vpid(v), 0);
+	if (kvm_svm(kvm)) {
+		kvm_hw_flush(v, MSIM_KVM_TLB_ASID, 0, kvm_current_vpid(v), 0);
 		return;
 	}
 	/* no VPID: every entry/exit already flushes linear mappings */
 	if (kvm_current_vpid(v))
-		hw_flush(v, MSIM_KVM_TLB_INVVPID_SINGLE, 0, kvm_current_vpid(v), 0);
-}
-
-void kvm_flush_tlb_all(struct msim_kvm_vcpu *v)
-{
-	struct msim_kvm *kvm = v->kvm;
-
-	kvm_count(kvm, KC_FL_ALL, 1);
-	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_all);
-	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_ALL, 0, 0);
-	if (svm(kvm))
-		hw_flush(v, MSIM_KVM_TLB_ASID_ALL, 0, 0, 0);
-	else if (kvm_tdp(kvm))
-		hw_flush(v, MSIM_KVM_TLB_INVEPT_ALL, 0, 0, 0);
-	else if (kvm->o.vpid)
-		hw_flush(v, MSIM_KVM_TLB_INVVPID_ALL, 0, 0, 0);
-}
-
-void kvm_flush_tlb_gva(struct msim_kvm_vcpu *v, uint64_t gva)
-{
-	kvm_count(v->kvm, KC_FL_GVA, 1);
-	kvm_observe(v->kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_GVA, 0, 0);
-	if (kvm_current_vpid(v) || svm(v->kvm))
-		hw_flush(v, MSIM_KVM_TLB_INVVPID_ADDR, 0, kvm_current_vpid(v), gva);
-}
-
-void kvm_make_all_request(struct msim_kvm *kvm, uint32_t r)
-{
-	for (unsigned i = 0; i < kvm->nr_vcpus; i++)
-		kvm->vcpus[i].req |= r;
-}
-
-/* R6.3: KVM_REQ_TLB_FLUSH to every vCPU */
-void kvm_flush_remote_tlbs(struct msim_kvm *kvm)
-{
-	kvm_count(kvm, KC_FL_REMOTE, 1);
-	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_remote * kvm->nr_vcpus);
-	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_REMOTE, 0, 0);
-	kvm_make_all_request(kvm, REQ_TLB_FLUSH);
+		kvm_hw_flush(v, MSIM_KVM_TLB_INVVPID_SINGLE, 0, kvm_current_vpid(v), 0);
 }
 
 /* kvm_service_local_tlb_flush_requests: CURRENT, then GUEST */
@@ -477,13 +357,6 @@ void msim_kvm_pre_access(msim_kvm_vcpu *v, unsigned access)
 		return;
 	if (v->req || !v->mmu->root.sp)
 		msim_kvm_before_entry(v);
-}
-
-void kvm_vmexit_cost(struct msim_kvm_vcpu *v)
-{
-	v->kvm->cur_vcpu = v->id;
-	kvm_count(v->kvm, KC_EXIT, 1);
-	kvm_count(v->kvm, KC_CY_VMEXIT, v->kvm->cost.vmexit);
 }
 
 static void exit_begin(struct msim_kvm_vcpu *v)
@@ -603,7 +476,7 @@ void msim_kvm_on_cr0(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	 * CPU role is refreshed lazily (kvm_mmu_refresh_passthrough_bits).
 	 */
 	if ((old ^ val) == MSIM_CR0_WP && kvm->o.kernel >= 604 &&
-	    kvm_tdp(kvm) && !svm(kvm)) {
+	    kvm_tdp(kvm) && !kvm_svm(kvm)) {
 		v->cr0 = val;
 		return;
 	}
@@ -670,11 +543,6 @@ void msim_kvm_on_cr4(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 
 /* ------------------------------------------------------------ CR3 */
 
-static uint64_t active_pcid(const struct msim_kvm_vcpu *v)
-{
-	return (v->cr4 & MSIM_CR4_PCIDE) ? (v->cr3 & 0xfff) : 0;
-}
-
 /* R3.14 kvm_invalidate_pcid (>= ~5.17) */
 static void invalidate_pcid(struct msim_kvm_vcpu *v, uint64_t pcid)
 {
@@ -686,7 +554,7 @@ static void invalidate_pcid(struct msim_kvm_vcpu *v, uint64_t pcid)
 		kvm_make_request(v, REQ_FLUSH_GUEST);
 		return;
 	}
-	if (active_pcid(v) == pcid)
+	if (kvm_active_pcid(v) == pcid)
 		kvm_make_request(v, REQ_MMU_SYNC | REQ_FLUSH_CURRENT);
 	if (!(v->cr4 & MSIM_CR4_PCIDE))
 		return;
@@ -907,17 +775,6 @@ static void zap_all_fast(struct msim_kvm *kvm)
 	kvm_zap_obsolete_pages(kvm);
 }
 
-/* Is gfn in a memslot? With no memslot ever created, all of it is. */
-bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn)
-{
-	if (!kvm->nslots)
-		return true;
-	for (unsigned i = 0; i < kvm->nslots; i++)
-		if (gfn - kvm->slots[i].gfn < kvm->slots[i].npages)
-			return true;
-	return false;
-}
-
 static void slot_remove(struct msim_kvm *kvm, uint64_t gfn)
 {
 	for (unsigned i = 0; i < kvm->nslots; i++)
@@ -995,7 +852,7 @@ void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
 	exit_begin(v);
 	switch (type) {
 	case 0: /* R6.10 individual address: kvm_mmu_invpcid_gva */
-		if (pcid == active_pcid(v)) {
+		if (pcid == kvm_active_pcid(v)) {
 			kvm_flush_tlb_gva(v, gva);
 			roots |= KVM_ROOT_CURRENT;
 		}
@@ -1090,18 +947,3 @@ int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 	return rc;
 }
 
-void msim_kvm_get_tags(const msim_kvm_vcpu *v, msim_kvm_tags *t)
-{
-	const struct kvm_sp *root = v->mmu->root.sp;
-
-	memset(t, 0, sizeof(*t));
-	if (root && kvm_tdp(v->kvm) && !root->special)
-		t->eptp = kvm_root_eptp(v->kvm, root);
-	else if (root)
-		t->root_hpa = root->special ? root->pae[0] ? root->pae[0]->hpa : 0
-					    : root->hpa;
-	t->vpid = kvm_current_vpid(v);
-	t->pcid = (uint16_t)active_pcid(v);
-	t->guest_mode = v->guest_mode;
-	t->smm = v->smm;
-}

@@ -232,7 +232,7 @@ struct msim_kvm {
 	struct kvm_sp *hash[KVM_NR_BUCKETS]; /* last: keeps hot fields close */
 };
 
-/* --- counters / observer (kvm.c) */
+/* --- counters / observer (kvm_core.c) */
 static inline void kvm_count(struct msim_kvm *kvm, enum kvm_counter c,
 			     uint64_t n)
 {
@@ -254,6 +254,16 @@ static inline bool kvm_tdp(const struct msim_kvm *kvm)
 	return kvm->o.mmu != MSIM_KVM_MMU_SHADOW;
 }
 
+static inline bool kvm_svm(const struct msim_kvm *kvm)
+{
+	return kvm->o.vendor == MSIM_VENDOR_AMD;
+}
+
+static inline uint64_t kvm_active_pcid(const struct msim_kvm_vcpu *v)
+{
+	return (v->cr4 & MSIM_CR4_PCIDE) ? (v->cr3 & 0xfff) : 0;
+}
+
 /* --- roles (kvm.c) */
 void kvm_init_mmu(struct msim_kvm_vcpu *v);
 
@@ -272,23 +282,41 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v);
 void kvm_free_obsolete_roots(struct msim_kvm_vcpu *v);
 void kvm_free_guest_mode_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu);
 bool kvm_root_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp);
-bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn);
+void kvm_sync_prev_roots(struct msim_kvm_vcpu *v);
+
+/* --- shadow-page pool (kvm_sp.c) */
+static inline unsigned kvm_hash_bucket(uint64_t gfn)
+{
+	/* hash_64(gfn, 12) with the kernel's GOLDEN_RATIO_64 multiplier */
+	return (unsigned)((gfn * 0x61C8864680B583EBULL) >> (64 - KVM_HASH_BITS));
+}
+
+static inline void kvm_sp_active_del(struct kvm_sp *sp)
+{
+	if (!sp->on_active)
+		return;
+	sp->aprev->anext = sp->anext;
+	sp->anext->aprev = sp->aprev;
+	sp->on_active = false;
+}
+struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
+			  const msim_kvm_role *rf);
+void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp);
+bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn);
+int kvm_gfnset_add(struct kvm_gfnset *s, uint64_t gfn, bool *added);
+void kvm_gfnset_clear(struct kvm_gfnset *s);
 
 /* --- shadow pages (kvm_shadow.c) */
 /* is_root: the caller reports it as a root (MSIM_EXP_ROOT), not an sp */
 struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 				   uint32_t role, const msim_kvm_role *rf,
 				   bool is_root, bool *created);
-struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
-			  const msim_kvm_role *rf);
-void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp);
 void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp);
 void kvm_commit_zap(struct msim_kvm *kvm);
 void kvm_zap_obsolete_pages(struct msim_kvm *kvm);
 void kvm_make_pages_available(struct msim_kvm *kvm);
 void kvm_sync_root(struct msim_kvm *kvm, struct kvm_sp *root);
 void kvm_sync_roots(struct msim_kvm_vcpu *v);
-void kvm_sync_prev_roots(struct msim_kvm_vcpu *v);
 bool kvm_root_has_unsync(const struct kvm_sp *root);
 void kvm_shadow_put_root(struct msim_kvm *kvm, struct kvm_sp *sp);
 int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
@@ -310,8 +338,6 @@ void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm);
 void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root, bool live);
 int kvm_tdp_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gfn,
 		bool *added);
-bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn);
-void kvm_gfnset_clear(struct kvm_gfnset *s);
 int kvm_tdp_access(struct msim_kvm_vcpu *v, const msim_walk_result *gw,
 		   msim_kvm_access_res *res);
 
@@ -325,7 +351,7 @@ void kvm_mat_set(struct msim_kvm *kvm, struct kvm_sp *sp, unsigned idx,
 		 uint64_t target, bool leaf);
 void kvm_mat_clear(struct msim_kvm *kvm, const struct kvm_sp *sp, unsigned idx);
 
-/* --- requests / flushes (kvm.c) */
+/* --- requests / flushes (kvm_core.c) */
 static inline void kvm_make_request(struct msim_kvm_vcpu *v, uint32_t r)
 {
 	v->req |= r;
@@ -333,16 +359,21 @@ static inline void kvm_make_request(struct msim_kvm_vcpu *v, uint32_t r)
 void kvm_make_all_request(struct msim_kvm *kvm, uint32_t r);
 void kvm_flush_remote_tlbs(struct msim_kvm *kvm);
 void kvm_flush_tlb_current(struct msim_kvm_vcpu *v);
-void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v);
 void kvm_flush_tlb_all(struct msim_kvm_vcpu *v);
 void kvm_flush_tlb_gva(struct msim_kvm_vcpu *v, uint64_t gva);
-void kvm_service_local_flushes(struct msim_kvm_vcpu *v);
-void kvm_mmu_reset_context(struct msim_kvm_vcpu *v, int caller);
+void kvm_hw_flush(struct msim_kvm_vcpu *v, msim_kvm_tlb_op op, uint64_t eptp,
+		  uint16_t vpid, uint64_t gva);
 uint16_t kvm_current_vpid(const struct msim_kvm_vcpu *v);
-void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed);
-bool kvm_pae_paging(const struct msim_kvm_vcpu *v);
 uint64_t kvm_root_eptp(const struct msim_kvm *kvm, const struct kvm_sp *sp);
 void kvm_vmexit_cost(struct msim_kvm_vcpu *v);
+bool kvm_gfn_visible(const struct msim_kvm *kvm, uint64_t gfn);
+
+/* --- event handlers (kvm.c) */
+void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v);
+void kvm_service_local_flushes(struct msim_kvm_vcpu *v);
+void kvm_mmu_reset_context(struct msim_kvm_vcpu *v, int caller);
+void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed);
+bool kvm_pae_paging(const struct msim_kvm_vcpu *v);
 /* End of a modelled exit: VM entry (R6.1), or under PVM's ring-0
  * emulation only the root reload (requests wait for native entry). */
 void kvm_exit_done(struct msim_kvm_vcpu *v);

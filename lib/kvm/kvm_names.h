@@ -26,8 +26,10 @@
 #define kvm_free_roots msim__kvm_free_roots
 #define kvm_get_shadow_page msim__kvm_get_shadow_page
 #define kvm_gfn_visible msim__kvm_gfn_visible
+#define kvm_gfnset_add msim__kvm_gfnset_add
 #define kvm_gfnset_clear msim__kvm_gfnset_clear
 #define kvm_gfnset_has msim__kvm_gfnset_has
+#define kvm_hw_flush msim__kvm_hw_flush
 #define kvm_init_mmu msim__kvm_init_mmu
 #define kvm_load_pdptes msim__kvm_load_pdptes
 #define kvm_make_all_request msim__kvm_make_all_request

@@ -349,3 +349,18 @@ void kvm_free_guest_mode_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu)
 	}
 	kvm_free_roots(kvm, mmu, mask);
 }
+
+/* R4.9 kvm_mmu_sync_prev_roots: unsync prev roots are freed, not synced */
+void kvm_sync_prev_roots(struct msim_kvm_vcpu *v)
+{
+	struct msim_kvm *kvm = v->kvm;
+	struct kvm_mmu *mmu = v->mmu;
+	uint32_t mask = 0;
+
+	if (!kvm->n_unsync)
+		return;
+	for (unsigned i = 0; i < kvm->o.prev_roots; i++)
+		if (mmu->prev[i].sp && kvm_root_has_unsync(mmu->prev[i].sp))
+			mask |= KVM_ROOT_PREVIOUS(i);
+	kvm_free_roots(kvm, mmu, mask);
+}

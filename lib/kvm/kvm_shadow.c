@@ -20,76 +20,9 @@
 #define ACC_WRITE 2u
 #define ACC_USER 4u
 
-static inline unsigned bucket_of(uint64_t gfn)
-{
-	/* hash_64(gfn, 12) with the kernel's GOLDEN_RATIO_64 multiplier */
-	return (unsigned)((gfn * 0x61C8864680B583EBULL) >> (64 - KVM_HASH_BITS));
-}
-
 static bool sp_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp)
 {
 	return sp->invalid || (!sp->tdp_mmu && sp->gen != kvm->valid_gen);
-}
-
-struct kvm_sp *kvm_sp_new(struct msim_kvm *kvm, uint64_t gfn, uint32_t role,
-			  const msim_kvm_role *rf)
-{
-	struct kvm_sp *sp = kvm->sp_free;
-
-	/* headers are recycled: roots come and go on every TDP MMU reset */
-	if (sp) {
-		kvm->sp_free = sp->hnext;
-		memset(sp, 0, sizeof(*sp));
-	} else {
-		sp = calloc(1, sizeof(*sp));
-	}
-	if (!sp) {
-		msim_err(MSIM_ENOMEM, "out of memory allocating a shadow page");
-		return NULL;
-	}
-	sp->gfn = gfn;
-	sp->role = role;
-	sp->level = rf->level;
-	sp->direct = rf->direct;
-	sp->gen = kvm->valid_gen;
-	sp->hpa = kvm_mat_alloc_page(kvm);
-	return sp;
-}
-
-static void active_del(struct kvm_sp *sp)
-{
-	if (!sp->on_active)
-		return;
-	sp->aprev->anext = sp->anext;
-	sp->anext->aprev = sp->aprev;
-	sp->on_active = false;
-}
-
-static void unhash(struct msim_kvm *kvm, struct kvm_sp *sp)
-{
-	struct kvm_sp **pp = &kvm->hash[bucket_of(sp->gfn)];
-
-	for (; *pp; pp = &(*pp)->hnext)
-		if (*pp == sp) {
-			*pp = sp->hnext;
-			return;
-		}
-}
-
-void kvm_sp_destroy(struct msim_kvm *kvm, struct kvm_sp *sp)
-{
-	unhash(kvm, sp);
-	active_del(sp);
-	if (!sp->tdp_mmu)
-		kvm->n_used--;
-	free(sp->spt);
-	free(sp->parents);
-	free(sp->tree.slot);
-	kvm_mat_clear_tree(kvm, sp); /* tables + own entries, if any */
-	free(sp->tbl);
-	kvm_mat_free_page(kvm, sp->hpa);
-	sp->hnext = kvm->sp_free;
-	kvm->sp_free = sp;
 }
 
 /* R4.3: header from the caches, stamp gen, active list head, hash */
@@ -97,7 +30,7 @@ static struct kvm_sp *alloc_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 					uint32_t role, const msim_kvm_role *rf)
 {
 	struct kvm_sp *sp = kvm_sp_new(kvm, gfn, role, rf);
-	unsigned b = bucket_of(gfn);
+	unsigned b = kvm_hash_bucket(gfn);
 
 	if (!sp)
 		return NULL;
@@ -143,7 +76,7 @@ struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 
 	kvm_count(kvm, KC_CY_HASH, kvm->cost.hash_lookup);
 	/* R4.2 kvm_mmu_find_shadow_page */
-	for (sp = kvm->hash[bucket_of(gfn)]; sp; sp = next) {
+	for (sp = kvm->hash[kvm_hash_bucket(gfn)]; sp; sp = next) {
 		next = sp->hnext;
 		if (sp->gfn != gfn || sp_obsolete(kvm, sp))
 			continue;
@@ -279,7 +212,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 		/* R2.23: a zapped root leaves the active list; vCPUs drop it */
 		bool was_obsolete = sp->gen != kvm->valid_gen;
 
-		active_del(sp);
+		kvm_sp_active_del(sp);
 		if (!was_obsolete)
 			kvm_make_all_request(kvm, kvm->o.kernel >= 518 ?
 					     REQ_FREE_OBSOLETE : REQ_MMU_RELOAD);
@@ -417,21 +350,6 @@ void kvm_sync_roots(struct msim_kvm_vcpu *v)
 	kvm_sync_root(v->kvm, mmu->root.sp);
 }
 
-/* R4.9 kvm_mmu_sync_prev_roots: unsync prev roots are freed, not synced */
-void kvm_sync_prev_roots(struct msim_kvm_vcpu *v)
-{
-	struct msim_kvm *kvm = v->kvm;
-	struct kvm_mmu *mmu = v->mmu;
-	uint32_t mask = 0;
-
-	if (!kvm->n_unsync)
-		return;
-	for (unsigned i = 0; i < kvm->o.prev_roots; i++)
-		if (mmu->prev[i].sp && kvm_root_has_unsync(mmu->prev[i].sp))
-			mask |= KVM_ROOT_PREVIOUS(i);
-	kvm_free_roots(kvm, mmu, mask);
-}
-
 static void mark_unsync(struct msim_kvm *kvm, struct kvm_sp *sp)
 {
 	sp->unsync = true;
@@ -450,11 +368,11 @@ static bool try_unsync(struct msim_kvm *kvm, uint64_t gfn)
 {
 	struct kvm_sp *sp;
 
-	for (sp = kvm->hash[bucket_of(gfn)]; sp; sp = sp->hnext)
+	for (sp = kvm->hash[kvm_hash_bucket(gfn)]; sp; sp = sp->hnext)
 		if (sp->gfn == gfn && !sp->direct && !sp_obsolete(kvm, sp) &&
 		    sp->level > 1)
 			return false;
-	for (sp = kvm->hash[bucket_of(gfn)]; sp; sp = sp->hnext)
+	for (sp = kvm->hash[kvm_hash_bucket(gfn)]; sp; sp = sp->hnext)
 		if (sp->gfn == gfn && !sp->direct && !sp_obsolete(kvm, sp) &&
 		    !sp->unsync)
 			mark_unsync(kvm, sp);
@@ -613,7 +531,7 @@ bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa)
 	struct kvm_sp *sp, *next;
 	bool flush = false, trapped = false;
 
-	for (sp = kvm->hash[bucket_of(gfn)]; sp; sp = next) {
+	for (sp = kvm->hash[kvm_hash_bucket(gfn)]; sp; sp = next) {
 		next = sp->hnext;
 		if (sp->gfn != gfn || sp->direct || sp_obsolete(kvm, sp))
 			continue;

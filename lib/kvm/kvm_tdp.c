@@ -15,73 +15,11 @@
 
 #define ROLE_INVALID_BIT (1u << 11)
 
-static inline uint32_t gfn_hash(uint64_t gfn, uint32_t mask)
-{
-	return (uint32_t)((gfn * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
-}
-
-bool kvm_gfnset_has(const struct kvm_gfnset *s, uint64_t gfn)
-{
-	uint32_t mask, i;
-
-	if (!s->used)
-		return false;
-	mask = s->cap - 1;
-	for (i = gfn_hash(gfn, mask);; i = (i + 1) & mask) {
-		if (s->slot[i] == gfn + 1)
-			return true;
-		if (!s->slot[i])
-			return false;
-	}
-}
-
-static int gfnset_add(struct kvm_gfnset *s, uint64_t gfn, bool *added)
-{
-	uint32_t mask, i;
-
-	*added = false;
-	if ((s->used + 1) * 4 > s->cap * 3) {
-		uint32_t ncap = s->cap ? s->cap * 2 : 64;
-		uint64_t *ns = calloc(ncap, sizeof(*ns));
-
-		if (!ns)
-			return msim_err(MSIM_ENOMEM, "out of memory (TDP tree)");
-		for (uint32_t j = 0; j < s->cap; j++) {
-			uint64_t v = s->slot[j];
-
-			if (!v)
-				continue;
-			for (i = gfn_hash(v - 1, ncap - 1); ns[i];
-			     i = (i + 1) & (ncap - 1))
-				;
-			ns[i] = v;
-		}
-		free(s->slot);
-		s->slot = ns;
-		s->cap = ncap;
-	}
-	mask = s->cap - 1;
-	for (i = gfn_hash(gfn, mask); s->slot[i]; i = (i + 1) & mask)
-		if (s->slot[i] == gfn + 1)
-			return 0;
-	s->slot[i] = gfn + 1;
-	s->used++;
-	*added = true;
-	return 0;
-}
-
-void kvm_gfnset_clear(struct kvm_gfnset *s)
-{
-	if (s->used)
-		memset(s->slot, 0, s->cap * sizeof(*s->slot));
-	s->used = 0;
-}
-
 int kvm_tdp_map(struct msim_kvm *kvm, struct kvm_sp *root, uint64_t gfn,
 		bool *added)
 {
 	(void)kvm;
-	return gfnset_add(&root->tree, gfn, added);
+	return kvm_gfnset_add(&root->tree, gfn, added);
 }
 
 static int cmp_u64(const void *a, const void *b)
