@@ -4,7 +4,9 @@
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -74,9 +76,55 @@ static void install_handlers(void)
 	done = 1;
 }
 
+int cli_out_same_file(const char *out, const char *in)
+{
+	struct stat so, si;
+
+	if (!out || !in || !strcmp(out, "-") || !strcmp(in, "-"))
+		return 0;
+	if (stat(out, &so) || stat(in, &si))
+		return 0;
+	if (so.st_dev != si.st_dev || so.st_ino != si.st_ino || !S_ISREG(so.st_mode))
+		return 0;
+	cli_error("%s: is the input file %s; refusing to overwrite it", out, in);
+	return -1;
+}
+
+/*
+ * Writes to a non-regular target (device, FIFO, /dev/stdout...) go to the
+ * target itself: renaming over it would replace the node.
+ */
+static int open_direct(struct cli_out *o, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY);
+
+	if (fd < 0) {
+		cli_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	o->f = fdopen(fd, "w");
+	o->path = strdup(path);
+	o->direct = 1;
+	if (!o->f || !o->path) {
+		cli_error("%s: %s", path, strerror(errno));
+		if (o->f)
+			fclose(o->f);
+		else
+			close(fd);
+		o->f = NULL;
+		free(o->path);
+		o->path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int cli_out_open(struct cli_out *o, const char *path)
 {
 	int fd;
+	struct stat st;
+	char *resolved = NULL;
+	const char *target = path;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
@@ -91,11 +139,37 @@ int cli_out_open(struct cli_out *o, const char *path)
 		cli_error("%s: path too long", path);
 		return -1;
 	}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("%s: is a directory", path);
+			return -1;
+		}
+		return open_direct(o, path);
+	}
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode)) {
+		/* write beside the link's target and rename onto it, never over the link */
+		resolved = realpath(path, NULL);
+		if (!resolved) {
+			cli_error("%s: cannot resolve symbolic link: %s", path, strerror(errno));
+			return -1;
+		}
+		if (!strncmp(resolved, "/proc/", 6) || !strncmp(resolved, "/dev/", 5)) {
+			free(resolved);
+			return open_direct(o, path);
+		}
+		if (strlen(resolved) > PATH_MAX) {
+			cli_error("%s: path too long", resolved);
+			free(resolved);
+			return -1;
+		}
+		target = resolved;
+	}
 	install_handlers();
-	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX", path);
+	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.XXXXXX", target);
 	fd = mkstemp(tmp_path);
 	if (fd < 0) {
 		cli_error("%s: cannot create temporary output: %s", path, strerror(errno));
+		free(resolved);
 		return -1;
 	}
 	tmp_live = 1;
@@ -108,8 +182,9 @@ int cli_out_open(struct cli_out *o, const char *path)
 			cli_error("%s: cannot set permissions: %s", path, strerror(errno));
 	}
 	o->f = fdopen(fd, "w");
-	o->path = strdup(path);
+	o->path = strdup(target);
 	o->tmp = tmp_path;
+	free(resolved);
 	if (!o->f || !o->path) {
 		cli_error("%s: %s", path, strerror(errno));
 		if (o->f)
@@ -129,10 +204,28 @@ int cli_out_commit(struct cli_out *o)
 
 	if (o->f == stdout) {
 		if (fflush(stdout) || ferror(stdout)) {
-			cli_error("error writing standard output");
+			cli_error("error writing standard output: %s", strerror(errno));
 			return -1;
 		}
 		return 0;
+	}
+	if (o->direct) {
+		errno = 0;
+		bad = fflush(o->f) || ferror(o->f);
+		{
+			int e = errno;
+
+			bad |= fclose(o->f) != 0;
+			if (e)
+				errno = e;
+		}
+		o->f = NULL;
+		if (bad)
+			cli_error("%s: cannot write output: %s", o->path,
+				  errno ? strerror(errno) : "write error");
+		free(o->path);
+		o->path = NULL;
+		return bad ? -1 : 0;
 	}
 	bad = fflush(o->f) || ferror(o->f) || fsync(fileno(o->f));
 	bad |= fclose(o->f) != 0;
@@ -153,7 +246,7 @@ void cli_out_abort(struct cli_out *o)
 	if (o->f && o->f != stdout)
 		fclose(o->f);
 	o->f = NULL;
-	if (tmp_live) {
+	if (tmp_live && !o->direct) {
 		unlink(tmp_path);
 		tmp_live = 0;
 	}

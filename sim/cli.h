@@ -28,12 +28,23 @@ int cli_exit_code(int err);
  * same directory, renamed over `path` by cli_out_commit. If the process
  * is interrupted (SIGINT/SIGTERM/SIGHUP) or cli_out_abort is called, the
  * temporary is removed and `path` is untouched. path "-" means stdout.
+ * A symbolic link is followed: the temporary goes beside its target and
+ * is renamed onto the target, the link stays. A non-regular target
+ * (device, FIFO, /dev/stdout) is written in place; write errors on it
+ * (ENOSPC on /dev/full) are reported by cli_out_commit.
  */
 struct cli_out {
 	FILE *f;
 	char *path;
 	char *tmp;
+	int direct; /* non-regular target (device, FIFO): written in place */
 };
+/*
+ * Refuse an output that names the same regular file as an input (same
+ * st_dev and st_ino, so also through symlinks and hard links): reports it
+ * and returns -1, else 0. Call before cli_out_open; exit CLI_BADINPUT.
+ */
+int cli_out_same_file(const char *out, const char *in);
 int cli_out_open(struct cli_out *o, const char *path);
 int cli_out_commit(struct cli_out *o);
 void cli_out_abort(struct cli_out *o);

@@ -84,6 +84,8 @@ int msim_cli_convert(int argc, char **argv)
 		cli_error("convert: need IN and OUT (see --help)");
 		return CLI_BADINPUT;
 	}
+	if (cli_out_same_file(outp, in))
+		return CLI_BADINPUT;
 	if (to && strcmp(to, "text") && strcmp(to, "binary")) {
 		cli_error("convert: --to must be text or binary, not '%s'", to);
 		return CLI_BADINPUT;

@@ -106,6 +106,8 @@ int cli_replay(int argc, char **argv)
 	}
 	if (cli_need_trace("replay", trace))
 		return CLI_BADINPUT;
+	if (cli_out_same_file(a.output, trace))
+		return CLI_BADINPUT;
 	if (cli_out_open(&out, a.output))
 		return CLI_FAIL;
 	cli_progress_init(&prog, "replay", a.quiet || a.verbose);
@@ -229,7 +231,7 @@ int cli_compare(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (cli_need_trace("compare", trace))
+	if (cli_need_trace("compare", trace) || cli_out_same_file(a.output, trace))
 		goto done;
 	if (!strcmp(trace, "-")) {
 		cli_error("compare: the trace is read once per policy; give a file, not stdin");

@@ -64,6 +64,8 @@ int cli_validate(int argc, char **argv)
 	}
 	if (cli_need_trace("validate", trace))
 		return CLI_BADINPUT;
+	if (cli_out_same_file(a.output, trace))
+		return CLI_BADINPUT;
 	vo.machine = a.mo;
 	rep = malloc(sizeof(*rep));
 	if (!rep) {

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -129,7 +130,7 @@ static int not_built(const char *cmd)
 	return CLI_FAIL;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *cmd;
 
@@ -169,4 +170,18 @@ int main(int argc, char **argv)
 	cli_error("unknown command '%s'", cmd);
 	fputs(usage, stderr);
 	return CLI_BADINPUT;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	/* every command's output reaches stdout: a failed final write is an error */
+	errno = 0;
+	if (rc == CLI_OK && (fflush(stdout) || ferror(stdout) || fclose(stdout))) {
+		cli_error("error writing standard output: %s",
+			  errno ? strerror(errno) : "write error");
+		rc = CLI_FAIL;
+	}
+	return rc;
 }

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "base/internal.h"
 
@@ -11,11 +12,17 @@ static _Thread_local char last_error[512] = "no error";
 
 int msim_err(int code, const char *fmt, ...)
 {
+	/*
+	 * Format into a scratch buffer first: callers may pass
+	 * msim_last_error() itself as an argument ("%s: %s", ctx, last).
+	 */
+	char scratch[sizeof(last_error)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	vsnprintf(scratch, sizeof(scratch), fmt, ap);
 	va_end(ap);
+	memcpy(last_error, scratch, sizeof(last_error));
 	return code;
 }
 

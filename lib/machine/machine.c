@@ -314,8 +314,12 @@ static int ev_wrmem(struct msim_machine *m, const msim_event *ev)
 	if (size < 8 && (ev->arg[1] >> (size * 8)))
 		return machine_err(ev, MSIM_ERANGE, "value does not fit in size bytes");
 	r = msim_gmem_write(m->mem, ev->arg[0], size, ev->arg[1]);
-	if (r == MSIM_ERANGE)
-		return machine_err(ev, r, msim_last_error());
+	if (r == MSIM_ERANGE) {
+		char why[256]; /* msim_last_error() is the buffer msim_err writes */
+
+		snprintf(why, sizeof(why), "%s", msim_last_error());
+		return machine_err(ev, r, why);
+	}
 	if (!r && m->kvm)
 		msim_kvm_on_wrmem(m->kvm, ev->arg[0], size);
 	return r;

@@ -10,11 +10,15 @@
  * SPDX-License-Identifier: MIT
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/internal.h"
 #include "mmu_sim/import.h"
@@ -155,17 +159,75 @@ static bool find_key(const char *s, const char *key, char sep, const char **val)
 	return false;
 }
 
-static bool num(const char *p, int base, uint64_t *v)
+/*
+ * Why the last number failed ("" if none): set by numtok, reported by
+ * bad() instead of its generic text, cleared per line.
+ */
+static _Thread_local char num_why[160];
+
+/*
+ * The one checked number routine of the importer: digits in `base` (0 =
+ * C prefixes) up to a delimiter (end, space, ',', ')'); rejects signs,
+ * empty digits ("0x"), trailing garbage ("0x8005zz33") and overflow.
+ */
+static bool numtok(const char *key, const char *p, int base, uint64_t *v,
+		   const char **endp)
 {
-	char *end;
+	const char *q = p;
+	int b = base;
+	uint64_t x = 0;
+
+	if (b == 0) {
+		b = 10;
+		if (q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+			b = 16, q += 2;
+	} else if (b == 16 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
+		q += 2;
+	}
+	const char *d0 = q;
+	for (;; q++) {
+		int c = (unsigned char)*q, dv;
+		if (c >= '0' && c <= '9')
+			dv = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			dv = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			dv = c - 'A' + 10;
+		else
+			break;
+		if (dv >= b)
+			break;
+		if (x > (UINT64_MAX - (uint64_t)dv) / (uint64_t)b) {
+			size_t n = strcspn(p, " \t,)\n");
+			snprintf(num_why, sizeof(num_why), "%s: number '%.*s' out of range",
+				 key, (int)(n > 40 ? 40 : n), p);
+			return false;
+		}
+		x = x * (uint64_t)b + (uint64_t)dv;
+	}
+	if (q == d0) {
+		size_t n = strcspn(p, " \t,)\n");
+		snprintf(num_why, sizeof(num_why), "%s: expected a number, got '%.*s'", key,
+			 (int)(n > 40 ? 40 : n), p);
+		return false;
+	}
+	if (*q && *q != ' ' && *q != '\t' && *q != ',' && *q != ')' && *q != '\n') {
+		size_t n = strcspn(q, " \t,)\n");
+		snprintf(num_why, sizeof(num_why), "%s: trailing garbage '%.*s' after number",
+			 key, (int)(n > 40 ? 40 : n), q);
+		return false;
+	}
+	*v = x;
+	if (endp)
+		*endp = q;
+	return true;
+}
+
+static bool num(const char *key, const char *p, int base, uint64_t *v)
+{
 	if (*p == '(')
 		p++, base = 10;
-	if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-	      (*p >= 'A' && *p <= 'F')))
-		return false;
-	errno = 0;
-	*v = strtoull(p, &end, base);
-	return errno == 0 && end != p;
+	return numtok(key, p, base, v, NULL);
 }
 
 /* fields: key=VALUE; default: "key VALUE" in `base`. */
@@ -175,11 +237,14 @@ static bool getv(const char *s, bool fields, const char *key, int base,
 	const char *p;
 	if (!find_key(s, key, fields ? '=' : ' ', &p))
 		return false;
-	return num(p, fields ? 0 : base, v);
+	return num(key, p, fields ? 0 : base, v);
 }
 
 static int bad(imp *m, const char *what)
 {
+	if (num_why[0]) /* "kvm_cr: val: trailing garbage ..." */
+		return msim_err(MSIM_EPARSE, "%s:%" PRIu64 ": %.*s: %s", m->file, m->line,
+				(int)strspn(what, "abcdefghijklmnopqrstuvwxyz_"), what, num_why);
 	return msim_err(MSIM_EPARSE, "%s:%" PRIu64 ": %s", m->file, m->line, what);
 }
 
@@ -509,14 +574,16 @@ static int ev_cr(imp *m, const char *name, const char *s, bool fields)
 		    !getv(s, true, "val", 0, &val))
 			return bad(m, "kvm_cr without rw/cr/val");
 	} else {
-		unsigned c;
 		char dir[8];
-		unsigned long long v;
-		if (sscanf(s, "cr_%7s %x = %llx", dir, &c, &v) != 3)
+		int n = 0;
+		const char *p;
+		if (sscanf(s, "cr_%7s %n", dir, &n) != 1 || !n)
+			return bad(m, "kvm_cr: expected 'cr_read|cr_write N = 0xVAL'");
+		p = s + n;
+		if (!numtok("cr", p, 16, &cr, &p) || strncmp(p, " = ", 3) ||
+		    !numtok("val", p + 3, 16, &val, NULL))
 			return bad(m, "kvm_cr: expected 'cr_read|cr_write N = 0xVAL'");
 		rw = !strcmp(dir, "write");
-		cr = c;
-		val = v;
 	}
 	if (m->markers || !rw || (cr != 0 && cr != 3 && cr != 4)) {
 		ignored(m, name);
@@ -538,12 +605,15 @@ static int ev_msr(imp *m, const char *name, const char *s, bool fields)
 			return bad(m, "kvm_msr without write/ecx/data");
 	} else {
 		char dir[8];
-		unsigned long long e, d;
-		if (sscanf(s, "msr_%7s %llx = %llx", dir, &e, &d) != 3)
+		int n = 0;
+		const char *p;
+		if (sscanf(s, "msr_%7s %n", dir, &n) != 1 || !n)
+			return bad(m, "kvm_msr: expected 'msr_read|msr_write N = 0xVAL'");
+		p = s + n;
+		if (!numtok("ecx", p, 16, &ecx, &p) || strncmp(p, " = ", 3) ||
+		    !numtok("data", p + 3, 16, &data, NULL))
 			return bad(m, "kvm_msr: expected 'msr_read|msr_write N = 0xVAL'");
 		wr = !strcmp(dir, "write");
-		ecx = e;
-		data = d;
 	}
 	if (m->markers || !wr || ecx != MSR_EFER || strstr(s, "#GP") ||
 	    (fields && getv(s, true, "exception", 0, &wr) && wr)) {
@@ -626,6 +696,7 @@ static bool is_event_name(const char *p, size_t n)
  * trace-cmd report; a "(TGID)" column may precede [CPU]). */
 static int one_line(imp *m, char *l)
 {
+	num_why[0] = 0;
 	size_t n = strlen(l);
 	while (n && (l[n - 1] == '\n' || l[n - 1] == '\r' || l[n - 1] == ' '))
 		l[--n] = 0;
@@ -747,6 +818,17 @@ int msim_import_stream(FILE *in, const char *name, msim_trace_writer *w,
 		ret = msim_err(MSIM_EIO, "%s: read error", m->file);
 	if (ret == 0)
 		ret = end_block(m);
+	if (ret == 0) {
+		uint64_t ex = 0;
+		for (unsigned k = 0; k < MSIM_EXP_COUNT_; k++)
+			ex += st->expects[k];
+		if (!st->inputs && !ex && !st->n_used)
+			ret = msim_err(MSIM_EPARSE,
+				       "%s: no kvm or kvmmmu events in %" PRIu64 " lines; record "
+				       "with the kvm:kvm_cr, kvm:kvm_msr, kvm:kvm_page_fault and "
+				       "kvmmmu:* events enabled (mmu-sim record does)",
+				       m->file, m->line);
+	}
 	if (ret == 0)
 		ret = msim_trace_writer_flush(w);
 	free(buf);
@@ -760,22 +842,69 @@ int msim_import_file(const char *in_path, const char *out_path,
 	if (!in_path || !out_path)
 		return msim_err(MSIM_EINVAL, "msim_import_file: NULL argument");
 	bool in_std = !strcmp(in_path, "-"), out_std = !strcmp(out_path, "-");
-	FILE *in = in_std ? stdin : fopen(in_path, "r");
-	if (!in)
-		return msim_err(MSIM_EIO, "%s: %s", in_path, strerror(errno));
-	size_t tl = strlen(out_path) + 16;
-	char *tmp = malloc(tl);
-	if (!tmp) {
-		if (!in_std)
-			fclose(in);
-		return msim_err(MSIM_ENOMEM, "out of memory");
+	struct stat si, so;
+	bool direct = false;
+	char *resolved = NULL;
+	const char *target = out_path;
+	if (!in_std && !out_std && !stat(in_path, &si) && !stat(out_path, &so) &&
+	    S_ISREG(so.st_mode) && si.st_dev == so.st_dev && si.st_ino == so.st_ino)
+		return msim_err(MSIM_EINVAL, "%s: is the input file %s; refusing to overwrite it",
+				out_path, in_path);
+	if (!out_std && !stat(out_path, &so)) {
+		if (S_ISDIR(so.st_mode))
+			return msim_err(MSIM_EIO, "%s: is a directory", out_path);
+		/* a device, FIFO or /dev/stdout is written in place, never replaced */
+		direct = !S_ISREG(so.st_mode);
+		if (!direct && !lstat(out_path, &so) && S_ISLNK(so.st_mode)) {
+			resolved = realpath(out_path, NULL);
+			if (!resolved)
+				return msim_err(MSIM_EIO, "%s: cannot resolve symbolic link: %s",
+						out_path, strerror(errno));
+			if (!strncmp(resolved, "/proc/", 6) || !strncmp(resolved, "/dev/", 5))
+				direct = true;
+			else
+				target = resolved; /* temp beside the target, renamed onto it */
+		}
 	}
-	snprintf(tmp, tl, "%s.tmp", out_path);
-	FILE *out = out_std ? stdout : fopen(tmp, "w");
+	FILE *in = in_std ? stdin : fopen(in_path, "r");
+	if (!in) {
+		free(resolved);
+		return msim_err(MSIM_EIO, "%s: %s", in_path, strerror(errno));
+	}
+	size_t tl = strlen(target) + 16;
+	char *tmp = malloc(tl);
 	int ret;
-	if (!out) {
-		ret = msim_err(MSIM_EIO, "%s: %s", tmp, strerror(errno));
+	FILE *out = NULL;
+	if (!tmp) {
+		ret = msim_err(MSIM_ENOMEM, "out of memory");
 		goto done;
+	}
+	snprintf(tmp, tl, "%s.tmp.XXXXXX", target);
+	if (out_std) {
+		out = stdout;
+	} else if (direct) {
+		out = fopen(out_path, "w");
+		if (!out) {
+			ret = msim_err(MSIM_EIO, "%s: %s", out_path, strerror(errno));
+			goto done;
+		}
+	} else {
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			ret = msim_err(MSIM_EIO, "%s: cannot create temporary output: %s",
+				       out_path, strerror(errno));
+			goto done;
+		}
+		mode_t um = umask(0);
+		umask(um);
+		(void)fchmod(fd, 0666 & ~um);
+		out = fdopen(fd, "w");
+		if (!out) {
+			ret = msim_err(MSIM_EIO, "%s: %s", tmp, strerror(errno));
+			close(fd);
+			remove(tmp);
+			goto done;
+		}
 	}
 	msim_trace_writer *w = NULL;
 	ret = msim_trace_writer_create(&w, out, MSIM_TRACE_TEXT);
@@ -789,19 +918,29 @@ int msim_import_file(const char *in_path, const char *out_path,
 	if (w)
 		msim_trace_writer_free(w);
 	if (!out_std) {
-		if (fclose(out) != 0 && ret == 0)
-			ret = msim_err(MSIM_EIO, "%s: %s", tmp, strerror(errno));
-		if (ret == 0 && rename(tmp, out_path) != 0)
-			ret = msim_err(MSIM_EIO, "rename %s: %s", out_path, strerror(errno));
-		if (ret < 0)
-			remove(tmp);
-	} else if (fflush(out) != 0 && ret == 0) {
+		errno = 0;
+		int bad = fflush(out) != 0 || ferror(out);
+		int e = errno;
+		bad |= fclose(out) != 0;
+		if (e)
+			errno = e;
+		if (bad && ret == 0)
+			ret = msim_err(MSIM_EIO, "%s: cannot write output: %s", out_path,
+				       errno ? strerror(errno) : "write error");
+		if (!direct) {
+			if (ret == 0 && rename(tmp, target) != 0)
+				ret = msim_err(MSIM_EIO, "rename %s: %s", target, strerror(errno));
+			if (ret < 0)
+				remove(tmp);
+		}
+	} else if ((fflush(out) != 0 || ferror(out)) && ret == 0) {
 		ret = msim_err(MSIM_EIO, "stdout: %s", strerror(errno));
 	}
 done:
 	if (!in_std)
 		fclose(in);
 	free(tmp);
+	free(resolved);
 	return ret;
 }
 

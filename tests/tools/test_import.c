@@ -508,7 +508,7 @@ Test(import_malformed, line_numbers)
 		     MSIM_EPARSE, "snip:2: kvmmmu sp event: expected");
 	expect_error(PFX "kvm_mmu_paging_element: pte=0x1 (1) level=0x9 (9)\n",
 		     MSIM_EPARSE, "snip:1: kvm_mmu_paging_element without pte/level");
-	expect_error(PFX "kvm_cr: cr_write zero\n", MSIM_EPARSE, "snip:1: kvm_cr: expected");
+	expect_error(PFX "kvm_cr: cr_write zero\n", MSIM_EPARSE, "snip:1: kvm_cr: cr: expected a number, got 'zero'");
 }
 
 Test(import_malformed, lost_events_fail)
