@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${1:-build}/mmu-sim
+# a static glibc's start-up confuses memcheck: use the dynamic twin
+[ -x "${1:-build}/mmu-sim-dynamic" ] && cli=${1:-build}/mmu-sim-dynamic
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 vg() { valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$@"; }
