@@ -8,14 +8,14 @@
  *     [1 GiB, 2 GiB) mapped with 2 MiB guest pages; each round it touches
  *     one 4 KiB page in each of the 512 2 MiB regions (so the host side
  *     holds one page table per 2 MiB, i.e. a full 1 GiB-level subtree),
- *     then the VMM moves a memslot (kvm_mmu_zap_all_fast, R2.21): the
+ *     then the VMM moves a memslot (kvm_mmu_zap_all_fast, kvm_mmu_zap_all_fast()): the
  *     subtree is zapped and refaulted. Only vCPU 0 runs; the other N-1
- *     vCPUs exist so that every remote flush has N targets (R6.3).
+ *     vCPUs exist so that every remote flush has N targets (kvm_flush_remote_tlbs()).
  *
  *   bench_tracegen mixed  rounds=R cr0=1 cr4=1 smm=1 init=1 efer=1
  *     A hardened 64-bit Linux guest (figure reset_callers). Per round:
  *     2 process switches (MOV CR3), 32 CR0.WP open/close pairs around
- *     kernel writes (grsecurity KERNEXEC, C1), 4 global TLB flushes by
+ *     kernel writes (grsecurity KERNEXEC, Mathias Krause's CR0.WP series numbers (2023)), 4 global TLB flushes by
  *     CR4.PGE toggling (Linux __native_tlb_flush_global without INVPCID),
  *     work on 64 pages; every 8th round an SMI/RSM round trip (OVMF
  *     variable services); once per 64 rounds an EFER.NX off/on pair; one
@@ -24,7 +24,7 @@
  *     off (cause=0) so that a figure can take its marginal cost.
  *
  *   bench_tracegen nested rounds=R ws=W vpid=1
- *     An L1 hypervisor (EPT for L2, and VPID unless vpid=0: E3 a / E3 b)
+ *     An L1 hypervisor (EPT for L2, and VPID unless vpid=0: the nested L1/L2 loop example a / the nested L1/L2 loop example b)
  *     running one L2 process
  *     whose working set is W 4 KiB pages; every round is VM entry, L2
  *     reads its W pages in order, VM exit. L1's exit handler touches no
@@ -34,7 +34,7 @@
  *     A 32-bit PAE guest (CR4.PAE, EFER.LME=0) scheduling N processes
  *     round-robin, each with its own PDPT (user half private, kernel
  *     quarter 0xc0000000 shared), W user pages read per switch: the
- *     PAE-root case of seed 002 (R2.14: such roots are never cached).
+ *     PAE-root case of the PAE-root / PGD-caching review of Paolo Bonzini's patch (Feb 9 2022) (fast_pgd_switch(): such roots are never cached).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -224,7 +224,7 @@ static void gen_mixed(int argc, char **argv)
 
 /* ------------------------------------------------------------ procs-pae */
 
-/* Map gva -> gpa 4 KiB under a PAE PDPT (PDPTEs: P only, R2.14 guests). */
+/* Map gva -> gpa 4 KiB under a PAE PDPT (PDPTEs: P only, fast_pgd_switch() guests). */
 static void map_pae(uint64_t pdpt, uint64_t gva, uint64_t gpa, uint64_t flags)
 {
 	uint64_t slot = pdpt + 8 * ((gva >> 30) & 3), e = msim_gmem_read64(mem, slot);

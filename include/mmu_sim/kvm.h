@@ -2,7 +2,8 @@
  * mmu-sim: the KVM x86 MMU model (roles, root cache, shadow MMU, TDP MMU,
  * nested contexts, flush requests) and its policies / kernel presets.
  *
- * Spec: docs/kvm-mmu-model.md (rules R1-R7, costs C1-C13, examples E1-E4).
+ * Sources: the kernel functions and commits cited at each rule, and the
+ * mailing-list threads behind each policy knob.
  * The model itself is driven by the machine through lib/kvm_hooks.h; this
  * header holds what users and tools see: the options (a kernel era, an MMU
  * kind, a reset policy, the size of prev_roots ...), their string form
@@ -33,22 +34,22 @@ typedef enum msim_kvm_mmu_kind {
 
 /** What kvm_mmu_reset_context does with the cached roots. */
 typedef enum msim_kvm_reset_policy {
-	MSIM_KVM_POLICY_UNLOAD = 0,     /**< upstream: unload every root (R3.1) */
+	MSIM_KVM_POLICY_UNLOAD = 0,     /**< upstream: unload every root (kvm_mmu_unload()) */
 	MSIM_KVM_POLICY_KEEP_ROOTS = 1, /**< Paolo Feb 2022: init + new_pgd(cr3) */
-	MSIM_KVM_POLICY_PER_CALLER = 2, /**< seed 000: only CR0/CR4 paths keep roots */
+	MSIM_KVM_POLICY_PER_CALLER = 2, /**< Sean Christopherson's per-caller proposal (reply to Paolo Bonzini, Feb 17 2022): only CR0/CR4 paths keep roots */
 } msim_kvm_reset_policy;
 
-/** How a zap's remote TLB flushes are issued (seed 003). */
+/** How a zap's remote TLB flushes are issued (Ben Gardon, "[RFC 02/19] KVM: x86/mmu: Batch TLB flushes for a single zap" (Nov 2021)). */
 typedef enum msim_kvm_zap_flush {
-	MSIM_KVM_ZAP_BATCHED = 0,   /**< one flush per commit (R4.10) */
+	MSIM_KVM_ZAP_BATCHED = 0,   /**< one flush per commit (kvm_mmu_prepare_zap_page()) */
 	MSIM_KVM_ZAP_PER_TABLE = 1, /**< one flush per zapped table (pre-batching) */
 } msim_kvm_zap_flush;
 
 /** Nested VMX L1<->L2 transition flushes. */
 typedef enum msim_kvm_nested_flush {
-	MSIM_KVM_NESTED_BY_ERA = 0,      /**< what the kernel era did (R7.9-R7.12) */
-	MSIM_KVM_NESTED_EVERY_SWITCH = 1,/**< 2018: every root switch flushes (seed 004) */
-	MSIM_KVM_NESTED_TAG_BASED = 2,   /**< R7.9 whatever the era */
+	MSIM_KVM_NESTED_BY_ERA = 0,      /**< what the kernel era did (nested_has_guest_tlb_tag(), vmx_set_cr3()) */
+	MSIM_KVM_NESTED_EVERY_SWITCH = 1,/**< 2018: every root switch flushes ("[PATCH 0/4] KVM: nVMX: VPID optimizations" (Liran Alon, 2018)) */
+	MSIM_KVM_NESTED_TAG_BASED = 2,   /**< nested_has_guest_tlb_tag() whatever the era */
 } msim_kvm_nested_flush;
 
 /**
@@ -66,14 +67,14 @@ typedef struct msim_kvm_opts {
 	msim_vendor vendor;        /**< VMX or SVM flavour of the vendor rules */
 	bool vpid;                 /**< L0 uses VPID/ASIDs (enable_vpid) */
 	bool vpid02;               /**< a vpid02 could be allocated for L2 */
-	bool pae_free_early;       /**< seed 002: free a PAE root before lookup */
-	bool flush_on_reuse;       /**< module param flush_on_reuse (R2.12) */
+	bool pae_free_early;       /**< the PAE-root / PGD-caching review of Paolo Bonzini's patch (Feb 9 2022): free a PAE root before lookup */
+	bool flush_on_reuse;       /**< module param flush_on_reuse (kvm_init_mmu()) */
 	bool cpl0_emulated;        /**< PVM: ring-0 guest code runs in KVM's
 				        instruction emulator (software walks,
 				        no shadow pages); "6.18-pvm" only */
 	bool ept_ad;               /**< kvm_ad_enabled() (TDP role ad_disabled) */
 	unsigned tdp_level;        /**< 4 or 5: kvm_mmu_get_tdp_level() */
-	uint64_t max_mmu_pages;    /**< n_max_mmu_pages; 0 = from memslots (R4.11) */
+	uint64_t max_mmu_pages;    /**< n_max_mmu_pages; 0 = from memslots (kvm_mmu_zap_oldest_mmu_pages()) */
 } msim_kvm_opts;
 
 #define MSIM_KVM_OPTS_INIT                                                     \
@@ -120,7 +121,7 @@ MSIM_API int msim_kvm_opts_format(const msim_kvm_opts *o, char *buf,
 
 /* ------------------------------------------------------------ roles */
 
-/** union kvm_mmu_page_role, field by field (R1.1-R1.2). */
+/** union kvm_mmu_page_role, field by field (union kvm_mmu_page_role (kvm_host.h)). */
 typedef struct msim_kvm_role {
 	uint8_t level;           /**< 0..5 */
 	uint8_t has_4_byte_gpte; /**< non-PAE 2-level guest table */
@@ -138,13 +139,13 @@ typedef struct msim_kvm_role {
 	uint8_t smm;             /**< address space id */
 } msim_kvm_role;
 
-/** union kvm_mmu_extended_role (R1.4, >= 5.18 layout). */
+/** union kvm_mmu_extended_role (union kvm_mmu_extended_role (kvm_host.h), >= 5.18 layout). */
 typedef struct msim_kvm_ext_role {
 	uint8_t valid, execonly, cr4_pse, cr4_pke, cr4_smap, cr4_smep,
 		cr4_la57, efer_lma;
 } msim_kvm_ext_role;
 
-/** union kvm_cpu_role: base + extended (R1.6). */
+/** union kvm_cpu_role: base + extended (mmu_role()). */
 typedef struct msim_kvm_cpu_role {
 	msim_kvm_role base;
 	msim_kvm_ext_role ext;
@@ -152,7 +153,7 @@ typedef struct msim_kvm_cpu_role {
 
 /**
  * The 32-bit role word in the layout of `kernel`: >= 5.18 has
- * has_4_byte_gpte at bit 4, <= 5.17 its inverse gpte_is_8_bytes (R1.2);
+ * has_4_byte_gpte at bit 4, <= 5.17 its inverse gpte_is_8_bytes (union kvm_mmu_page_role (kvm_host.h));
  * passthrough (bit 18) exists from 5.19.
  */
 MSIM_API uint32_t msim_kvm_role_word(const msim_kvm_role *r, unsigned kernel);
@@ -161,18 +162,18 @@ MSIM_API uint32_t msim_kvm_role_word(const msim_kvm_role *r, unsigned kernel);
 MSIM_API void msim_kvm_role_decode(uint32_t word, unsigned kernel,
 				   msim_kvm_role *r);
 
-/** 64-bit kvm_cpu_role.as_u64 (base word low, ext word high; R1.6). */
+/** 64-bit kvm_cpu_role.as_u64 (base word low, ext word high; mmu_role()). */
 MSIM_API uint64_t msim_kvm_cpu_role_u64(const msim_kvm_cpu_role *r,
 					unsigned kernel);
 
-/** kvm_calc_cpu_role (R1.7-R1.9) from CR0/CR4/EFER, SMM, guest mode. */
+/** kvm_calc_cpu_role (kvm_calc_cpu_role()) from CR0/CR4/EFER, SMM, guest mode. */
 MSIM_API void msim_kvm_calc_cpu_role(uint64_t cr0, uint64_t cr4,
 				     uint64_t efer, bool smm, bool guest_mode,
 				     msim_kvm_cpu_role *out);
 
 /**
  * The root role KVM builds for `mmu` in `kernel` given the CPU role:
- * shadow (R1.12/R1.13) or TDP (R1.10/R1.11; legacy TDP and TDP MMU use the
+ * shadow (kvm_init_shadow_mmu(), kvm_calc_shadow_mmu_root_page_role()) or TDP (kvm_calc_tdp_mmu_root_page_role(), kvm_calc_mmu_role_common(); legacy TDP and TDP MMU use the
  * same role). tdp_level and ad_disabled come from the options.
  */
 MSIM_API void msim_kvm_calc_root_role(const msim_kvm_opts *o,
@@ -180,14 +181,14 @@ MSIM_API void msim_kvm_calc_root_role(const msim_kvm_opts *o,
 				      msim_kvm_role *out);
 
 /**
- * Nested EPT root role (R1.14): ept_level 4/5 from EPTP12, ad from
+ * Nested EPT root role (kvm_calc_shadow_ept_root_page_role()): ept_level 4/5 from EPTP12, ad from
  * EPTP12[6], execonly from the EPT capabilities.
  */
 MSIM_API void msim_kvm_calc_nested_ept_role(unsigned ept_level, bool ad,
 					    bool execonly,
 					    msim_kvm_cpu_role *out);
 
-/** CR0 / CR4 / EFER bits whose change resets the MMU in `kernel` (R1.17-R1.19). */
+/** CR0 / CR4 / EFER bits whose change resets the MMU in `kernel` (KVM_MMU_CR0_ROLE_BITS (mmu.h), KVM_MMU_EFER_ROLE_BITS (mmu.h)). */
 MSIM_API uint64_t msim_kvm_cr0_role_bits(unsigned kernel);
 MSIM_API uint64_t msim_kvm_cr4_role_bits(unsigned kernel);
 MSIM_API uint64_t msim_kvm_efer_role_bits(unsigned kernel);

@@ -1,7 +1,7 @@
 /*
  * The KVM model of one VM: vCPUs, context reset and its callers, control
  * register / EFER / SMM / INIT / CPUID / memslot handling, the request
- * servicing of VM entry (docs/kvm-mmu-model.md §3 and §6). The top of the
+ * servicing of VM entry (vcpu_enter_guest(), kvm_service_local_tlb_flush_requests()). The top of the
  * MMU: it calls the root cache, the shadow and TDP MMUs and the core;
  * only kvm_nested.c calls back into it.
  * SPDX-License-Identifier: MIT
@@ -199,7 +199,7 @@ const msim_kvm_opts *msim_kvm_get_opts(const msim_kvm *kvm)
 
 /* ------------------------------------------------------------ roles */
 
-/* R3.2-R3.3 kvm_init_mmu: never frees roots */
+/* kvm_init_mmu(), init_kvm_tdp_mmu() kvm_init_mmu: never frees roots */
 void kvm_init_mmu(struct msim_kvm_vcpu *v)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -264,14 +264,14 @@ void kvm_flush_tlb_guest(struct msim_kvm_vcpu *v)
 	kvm_count(kvm, KC_FL_GUEST, 1);
 	kvm_count(kvm, KC_CY_FLUSH, kvm->cost.flush_guest);
 	kvm_observe(kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_GUEST, 0, 0);
-	/* EPT mappings are not VPID-tagged: nested EPT needs no sync (R7.9) */
+	/* EPT mappings are not VPID-tagged: nested EPT needs no sync (nested_has_guest_tlb_tag()) */
 	if (!v->mmu->root_role_f.direct && !v->mmu->is_guest_mmu) {
 		if (kvm->o.kernel >= 516) {
-			/* R6.4: sync current, free unsync prev roots */
+			/* kvm_vcpu_flush_tlb_guest(): sync current, free unsync prev roots */
 			kvm_sync_roots(v);
 			kvm_sync_prev_roots(v);
 		} else if (kvm->o.kernel >= 513) {
-			kvm_mmu_unload(v); /* R6.4 ~5.13-5.15 */
+			kvm_mmu_unload(v); /* kvm_vcpu_flush_tlb_guest() ~5.13-5.15 */
 		}
 	}
 	if (kvm_svm(kvm)) {
@@ -296,7 +296,7 @@ void kvm_service_local_flushes(struct msim_kvm_vcpu *v)
 	}
 }
 
-/* R6.1: request order in vcpu_enter_guest, then kvm_mmu_reload */
+/* vcpu_enter_guest(): request order in vcpu_enter_guest, then kvm_mmu_reload */
 void msim_kvm_before_entry(msim_kvm_vcpu *v)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -382,7 +382,7 @@ static bool keeps_roots(const struct msim_kvm *kvm, int caller)
 }
 
 /*
- * R3.1 kvm_mmu_reset_context = unload + kvm_init_mmu. keep-roots (Paolo,
+ * kvm_mmu_unload() kvm_mmu_reset_context = unload + kvm_init_mmu. keep-roots (Paolo,
  * Feb 2022, not merged) = kvm_init_mmu + kvm_mmu_new_pgd(cr3): roots whose
  * role did not change stay, a changed role is looked up in prev_roots.
  */
@@ -435,7 +435,7 @@ bool kvm_pae_paging(const struct msim_kvm_vcpu *v)
 	       !(v->efer & MSIM_EFER_LMA);
 }
 
-/* kvm_post_set_cr0 (R3.5-R3.7) without the exit around it */
+/* kvm_post_set_cr0 (kvm_init_mmu(), kvm_mmu_reset_context()) without the exit around it */
 static void post_set_cr0(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr0)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -447,7 +447,7 @@ static void post_set_cr0(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr0)
 	if (kvm_pae_paging(v) && (chg & MSIM_CR0_PG))
 		kvm_load_pdptes(v, &dummy);
 	if (chg == MSIM_CR0_WP && kvm->o.kernel >= 604) {
-		/* R3.5: WP-only toggle */
+		/* kvm_init_mmu(): WP-only toggle */
 		if (!(cr0 & MSIM_CR0_PG))
 			return;
 		if (kvm_tdp(kvm)) {
@@ -456,7 +456,7 @@ static void post_set_cr0(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr0)
 		}
 	}
 	if ((chg & MSIM_CR0_PG) && !(cr0 & MSIM_CR0_PG) && kvm->o.kernel >= 518)
-		kvm_make_request(v, REQ_FLUSH_GUEST); /* R3.6 */
+		kvm_make_request(v, REQ_FLUSH_GUEST); /* kvm_set_cr0() */
 	if (chg & msim_kvm_cr0_role_bits(kvm->o.kernel)) {
 		int caller = RC_CR0;
 
@@ -472,7 +472,7 @@ void msim_kvm_on_cr0(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 
 	kvm->cur_vcpu = v->id;
 	/*
-	 * R3.8: >= 6.4 on VMX with EPT, CR0.WP is guest-owned: no exit; the
+	 * kvm_mmu_refresh_passthrough_bits(): >= 6.4 on VMX with EPT, CR0.WP is guest-owned: no exit; the
 	 * CPU role is refreshed lazily (kvm_mmu_refresh_passthrough_bits).
 	 */
 	if ((old ^ val) == MSIM_CR0_WP && kvm->o.kernel >= 604 &&
@@ -500,7 +500,7 @@ static void post_set_cr4(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr4)
 				     MSIM_CR4_SMEP)))
 		kvm_load_pdptes(v, &dummy);
 	if (k >= 518) {
-		/* R3.17 */
+		/* kvm_mmu_reset_context() */
 		if (chg & msim_kvm_cr4_role_bits(k)) {
 			int caller = RC_CR4;
 
@@ -518,7 +518,7 @@ static void post_set_cr4(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr4)
 			 ((cr4 & MSIM_CR4_SMEP) && !(old & MSIM_CR4_SMEP)))
 			kvm_make_request(v, REQ_FLUSH_CURRENT);
 	} else if (k >= 516) {
-		/* R3.18 */
+		/* kvm_set_cr4() */
 		if (chg & msim_kvm_cr4_role_bits(k))
 			kvm_mmu_reset_context(v, RC_CR4);
 		else if (chg & MSIM_CR4_PCIDE)
@@ -526,7 +526,7 @@ static void post_set_cr4(struct msim_kvm_vcpu *v, uint64_t old, uint64_t cr4)
 		else if (chg & MSIM_CR4_PGE)
 			kvm_make_request(v, REQ_FLUSH_GUEST);
 	} else {
-		/* R3.19 */
+		/* kvm_set_cr4() */
 		if ((chg & msim_kvm_cr4_role_bits(k)) ||
 		    ((old & MSIM_CR4_PCIDE) && !(cr4 & MSIM_CR4_PCIDE)))
 			kvm_mmu_reset_context(v, RC_CR4);
@@ -543,7 +543,7 @@ void msim_kvm_on_cr4(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 
 /* ------------------------------------------------------------ CR3 */
 
-/* R3.14 kvm_invalidate_pcid (>= ~5.17) */
+/* kvm_set_cr3() kvm_invalidate_pcid (>= ~5.17) */
 static void invalidate_pcid(struct msim_kvm_vcpu *v, uint64_t pcid)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -580,16 +580,16 @@ static void set_cr3(struct msim_kvm_vcpu *v, uint64_t val)
 		v->cr3 = cr3;
 		if (kvm_pae_paging(v)) {
 			kvm_load_pdptes(v, &pdptes_changed);
-			/* R3.12: a PDPTE change frees the current root */
+			/* load_pdptrs(): a PDPTE change frees the current root */
 			if (pdptes_changed && !kvm_tdp(kvm)) {
 				kvm_free_roots(kvm, v->mmu, KVM_ROOT_CURRENT);
 				kvm_make_request(v, REQ_LOAD_PGD);
 			}
 		}
 		if (cr3 != old || !v->mmu->root.sp)
-			kvm_new_pgd(v, v->mmu, cr3); /* R3.13 */
+			kvm_new_pgd(v, v->mmu, cr3); /* kvm_set_cr3() */
 		if (kvm->o.kernel < 517) {
-			/* R3.16: sync+flush only when the fast switch hit */
+			/* kvm_mmu_sync_roots(): sync+flush only when the fast switch hit */
 			if (!skip_flush && v->mmu->root.sp)
 				kvm_make_request(v, REQ_MMU_SYNC |
 						    REQ_FLUSH_CURRENT);
@@ -613,7 +613,7 @@ void msim_kvm_on_cr3(msim_kvm_vcpu *v, uint64_t old, uint64_t val)
 	(void)old;
 	kvm->cur_vcpu = v->id;
 	if (kvm_tdp(kvm)) {
-		/* R3.15: not intercepted under TDP */
+		/* kvm_set_cr3(): not intercepted under TDP */
 		bool pcide = v->cr4 & MSIM_CR4_PCIDE;
 
 		v->cr3 = pcide ? val & ~CR3_NOFLUSH : val;
@@ -632,7 +632,7 @@ static void set_efer(struct msim_kvm_vcpu *v, uint64_t efer)
 
 	v->efer = (efer & ~MSIM_EFER_LMA) | (old & MSIM_EFER_LMA);
 	update_lma(v);
-	/* R3.21 / R3.22 */
+	/* set_efer() */
 	if ((old ^ v->efer) & msim_kvm_efer_role_bits(v->kvm->o.kernel))
 		kvm_mmu_reset_context(v, RC_EFER);
 }
@@ -661,7 +661,7 @@ void msim_kvm_on_sregs(msim_kvm_vcpu *v, uint64_t cr0, uint64_t cr3,
 	v->efer = efer; /* KVM_SET_SREGS takes LMA as given */
 	if (kvm_pae_paging(v))
 		kvm_load_pdptes(v, &pdptes);
-	/* R3.29 */
+	/* __set_sregs() */
 	if (differ || kvm_pae_paging(v)) {
 		kvm_mmu_reset_context(v, RC_SREGS | RC_MUST_UNLOAD);
 		kvm_make_request(v, REQ_FLUSH_GUEST);
@@ -672,7 +672,7 @@ void msim_kvm_on_sregs(msim_kvm_vcpu *v, uint64_t cr0, uint64_t cr3,
 
 static void smm_changed(struct msim_kvm_vcpu *v, bool entering)
 {
-	/* R3.23 kvm_smm_changed */
+	/* kvm_mmu_reset_context() kvm_smm_changed */
 	v->smm = entering;
 	kvm_mmu_reset_context(v, RC_SMM);
 }
@@ -685,7 +685,7 @@ void msim_kvm_on_smi(msim_kvm_vcpu *v)
 	v->smm_cr4 = v->cr4;
 	v->smm_efer = v->efer;
 	/*
-	 * R3.24 enter_smm: reset #1, direct vendor writes, reset #2. Before
+	 * enter_smm() enter_smm: reset #1, direct vendor writes, reset #2. Before
 	 * a June 2021 patch (~5.14, read as a diff) enter_smm set HF_SMM_MASK
 	 * itself, without kvm_smm_changed: only the final reset.
 	 */
@@ -708,7 +708,7 @@ void msim_kvm_on_rsm(msim_kvm_vcpu *v)
 	exit_begin(v);
 	smm_changed(v, false);
 	/*
-	 * R3.25 emulator_leave_smm -> rsm_load_state_64: each write goes
+	 * emulator_leave_smm() emulator_leave_smm -> rsm_load_state_64: each write goes
 	 * through the post-set hooks (any of them may reset).
 	 */
 	if (v->cr4 & MSIM_CR4_PCIDE)
@@ -745,7 +745,7 @@ void msim_kvm_on_init(msim_kvm_vcpu *v)
 	v->cr4 = 0;
 	v->efer = 0;
 	v->smm = false;
-	/* R3.27 kvm_vcpu_reset */
+	/* kvm_vcpu_reset() kvm_vcpu_reset */
 	if (was_pg) {
 		kvm_make_request(v, REQ_FLUSH_GUEST);
 		kvm_mmu_reset_context(v, RC_INIT);
@@ -757,14 +757,14 @@ void msim_kvm_on_init(msim_kvm_vcpu *v)
 void msim_kvm_on_cpuid(msim_kvm_vcpu *v)
 {
 	v->kvm->cur_vcpu = v->id;
-	/* R3.28: force re-init of every MMU, then reset */
+	/* kvm_mmu_after_set_cpuid(): force re-init of every MMU, then reset */
 	v->root_mmu.role_valid = false;
 	v->guest_mmu.role_valid = false;
 	memset(v->root_mmu.rc, 0, sizeof(v->root_mmu.rc));
 	kvm_mmu_reset_context(v, RC_CPUID | RC_MUST_UNLOAD);
 }
 
-/* R2.21 kvm_mmu_zap_all_fast / R2.22 */
+/* kvm_mmu_zap_all_fast() kvm_mmu_zap_all_fast / kvm_mmu_unload() */
 static void zap_all_fast(struct msim_kvm *kvm)
 {
 	kvm->valid_gen ^= 1;
@@ -788,7 +788,7 @@ void msim_kvm_on_memslot(msim_kvm *kvm, unsigned op, uint64_t gfn,
 			 uint64_t npages)
 {
 	switch (op) {
-	case 0: /* create: n_max_mmu_pages = pages / 50, floor 64 (R4.11) */
+	case 0: /* create: n_max_mmu_pages = pages / 50, floor 64 (kvm_mmu_zap_oldest_mmu_pages()) */
 		if (kvm->nslots < MSIM_ARRAY_SIZE(kvm->slots)) {
 			kvm->slots[kvm->nslots].gfn = gfn;
 			kvm->slots[kvm->nslots++].npages = npages;
@@ -830,7 +830,7 @@ void msim_kvm_on_invlpg(msim_kvm_vcpu *v, uint64_t gva)
 {
 	v->kvm->cur_vcpu = v->id;
 	if (kvm_tdp(v->kvm))
-		return; /* not intercepted under TDP (R6.9) */
+		return; /* not intercepted under TDP (kvm_mmu_invlpg()) */
 	exit_begin(v);
 	if (msim_la_canonical(MSIM_PAGING_4, gva) ||
 	    !(v->efer & MSIM_EFER_LMA)) {
@@ -851,7 +851,7 @@ void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
 		return;
 	exit_begin(v);
 	switch (type) {
-	case 0: /* R6.10 individual address: kvm_mmu_invpcid_gva */
+	case 0: /* kvm_mmu_invpcid_gva() individual address: kvm_mmu_invpcid_gva */
 		if (pcid == kvm_active_pcid(v)) {
 			kvm_flush_tlb_gva(v, gva);
 			roots |= KVM_ROOT_CURRENT;

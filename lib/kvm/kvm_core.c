@@ -20,7 +20,7 @@ void kvm_observe_slow(struct msim_kvm *kvm, unsigned kind, unsigned how,
 
 uint16_t kvm_current_vpid(const struct msim_kvm_vcpu *v)
 {
-	/* R6.5: >= ~6.12 vpid01 while L2 runs without vmcs12 VPID */
+	/* kvm_vcpu_flush_tlb_current(): >= ~6.12 vpid01 while L2 runs without vmcs12 VPID */
 	if (!v->guest_mode || !v->vpid02)
 		return v->vpid01;
 	if (v->kvm->o.kernel >= 612 && !v->vpid12_en)
@@ -30,7 +30,7 @@ uint16_t kvm_current_vpid(const struct msim_kvm_vcpu *v)
 
 uint64_t kvm_root_eptp(const struct msim_kvm *kvm, const struct kvm_sp *sp)
 {
-	/* construct_eptp: WB, walk length, A/D (R6.5) */
+	/* construct_eptp: WB, walk length, A/D (kvm_vcpu_flush_tlb_current()) */
 	unsigned levels = sp->level ? sp->level : 4;
 
 	return sp->hpa | MSIM_EPTP_MT_WB | MSIM_EPTP_LEVELS(levels) |
@@ -74,7 +74,7 @@ void kvm_flush_tlb_current(struct msim_kvm_vcpu *v)
 	struct kvm_sp *root = v->mmu->root.sp;
 
 	if (!root && !kvm_svm(v->kvm))
-		return; /* no valid root: nothing to flush (R6.5) */
+		return; /* no valid root: nothing to flush (kvm_vcpu_flush_tlb_current()) */
 	kvm_count(v->kvm, KC_FL_CURRENT, 1);
 	kvm_count(v->kvm, KC_CY_FLUSH, v->kvm->cost.flush_current);
 	kvm_observe(v->kvm, MSIM_EXP_FLUSH, MSIM_KVM_FLUSH_CURRENT, 0, 0);
@@ -118,7 +118,7 @@ void kvm_make_all_request(struct msim_kvm *kvm, uint32_t r)
 		kvm->vcpus[i].req |= r;
 }
 
-/* R6.3: KVM_REQ_TLB_FLUSH to every vCPU */
+/* kvm_flush_remote_tlbs(): KVM_REQ_TLB_FLUSH to every vCPU */
 void kvm_flush_remote_tlbs(struct msim_kvm *kvm)
 {
 	kvm_count(kvm, KC_FL_REMOTE, 1);

@@ -4,7 +4,7 @@
  * The machine owns the architectural state and checks (#GP etc.). After an
  * event has been accepted architecturally it calls the matching hook here,
  * which models what KVM does for it: one VM exit, the handler (resets, root
- * switches, requests) and the next VM entry (requests serviced, R6.1,
+ * switches, requests) and the next VM entry (requests serviced, vcpu_enter_guest(),
  * kvm_mmu_reload). Events KVM never sees (MOV CR3 under TDP, a CR0.WP
  * toggle with guest-owned WP, ...) return without charging an exit.
  *
@@ -62,7 +62,7 @@ typedef struct msim_kvm_vcpu msim_kvm_vcpu;
  * (virt.vmexit, kvm.*, invept/invvpid); MSIM_KVM_COSTS_INIT are defaults.
  */
 typedef struct msim_kvm_costs {
-	uint64_t vmexit;      /* exit + entry round trip (C8: ~2000, C9: ~1350) */
+	uint64_t vmexit;      /* exit + entry round trip (SplitX (Landau et al.): ~2000, the LKML SVM vmsave/vmload thread (Dec 2020): ~1350) */
 	uint64_t reset;       /* kvm_init_mmu: role calc + permission tables */
 	uint64_t root_alloc;  /* mmu_alloc_root / tdp alloc_root, per root */
 	uint64_t root_load;   /* kvm_mmu_load (lock, topup, alloc_roots, pgd) */
@@ -83,7 +83,7 @@ typedef struct msim_kvm_costs {
 } msim_kvm_costs;
 
 /*
- * Defaults. C8/C9 give ~2000 cycles for a VM exit+entry; C13 (alloc/zap,
+ * Defaults. SplitX (Landau et al.)/the LKML SVM vmsave/vmload thread (Dec 2020) give ~2000 cycles for a VM exit+entry; no published number (alloc/zap,
  * INVEPT latency) has no public number: these are placeholders to tune.
  */
 #define MSIM_KVM_COSTS_INIT                                                    \
@@ -100,7 +100,7 @@ struct msim_cost_params;
 /* Fill *out from the cost model's named parameters (cost.h). */
 void msim_kvm_costs_from(const struct msim_cost_params *p, msim_kvm_costs *out);
 
-/* Hardware invalidation KVM executes (R6.5, R6.8). */
+/* Hardware invalidation KVM executes (kvm_vcpu_flush_tlb_current(), svm_flush_tlb_current()). */
 typedef enum msim_kvm_tlb_op {
 	MSIM_KVM_TLB_INVEPT_SINGLE = 0, /* eptp */
 	MSIM_KVM_TLB_INVEPT_ALL = 1,
@@ -156,14 +156,14 @@ void msim_kvm_on_cr0(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
 void msim_kvm_on_cr3(msim_kvm_vcpu *v, uint64_t old, uint64_t val); /* val: operand incl. bit 63 */
 void msim_kvm_on_cr4(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
 void msim_kvm_on_efer(msim_kvm_vcpu *v, uint64_t old, uint64_t val);
-/* KVM_SET_SREGS (R3.29). */
+/* KVM_SET_SREGS (__set_sregs()). */
 void msim_kvm_on_sregs(msim_kvm_vcpu *v, uint64_t cr0, uint64_t cr3,
 		       uint64_t cr4, uint64_t efer);
-/* SMI (R3.24) and RSM (R3.25): the model applies the SMM state itself. */
+/* SMI (enter_smm()) and RSM (emulator_leave_smm()): the model applies the SMM state itself. */
 void msim_kvm_on_smi(msim_kvm_vcpu *v);
 void msim_kvm_on_rsm(msim_kvm_vcpu *v);
-void msim_kvm_on_init(msim_kvm_vcpu *v);  /* R3.27 */
-void msim_kvm_on_cpuid(msim_kvm_vcpu *v); /* R3.28 */
+void msim_kvm_on_init(msim_kvm_vcpu *v);  /* kvm_vcpu_reset() */
+void msim_kvm_on_cpuid(msim_kvm_vcpu *v); /* kvm_mmu_after_set_cpuid() */
 /* memslot change (op = create/delete/move/flags as in event.c). */
 void msim_kvm_on_memslot(msim_kvm *kvm, unsigned op, uint64_t gfn,
 			 uint64_t npages);
@@ -180,19 +180,19 @@ typedef struct msim_kvm_vmentry {
 } msim_kvm_vmentry;
 void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e);
 void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3);
-/* A late VM-entry failure: nested_vmx_restore_host_state resets (R3.30). */
+/* A late VM-entry failure: nested_vmx_restore_host_state resets (nested_vmx_restore_host_state()). */
 void msim_kvm_on_vmfail(msim_kvm_vcpu *v);
-/* L1 executes INVEPT (R7.13) / INVVPID (R7.14). */
+/* L1 executes INVEPT (handle_invept()) / INVVPID (handle_invvpid()). */
 void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp);
 void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
 			 uint64_t gva);
-/* Guest INVLPG (R6.9) / INVPCID (R6.10). */
+/* Guest INVLPG (kvm_mmu_invlpg()) / INVPCID (kvm_mmu_invpcid_gva()). */
 void msim_kvm_on_invlpg(msim_kvm_vcpu *v, uint64_t gva);
 void msim_kvm_on_invpcid(msim_kvm_vcpu *v, unsigned type, uint64_t pcid,
 			 uint64_t gva);
 
 /*
- * Service pending requests and reload the MMU before a VM entry (R6.1).
+ * Service pending requests and reload the MMU before a VM entry (vcpu_enter_guest()).
  * Every hook that models an exit ends with it; the machine needs it only
  * to enter the guest the first time.
  */
@@ -239,8 +239,8 @@ int msim_kvm_access(msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 typedef struct msim_kvm_tags {
 	uint64_t eptp;  /* TDP: EPTP of the current root (0 under shadow) */
 	uint64_t root_hpa; /* shadow: host CR3 (fake hpa of the root) */
-	uint16_t vpid;  /* current VPID (R6.5): vpid01 or vpid02 */
-	uint16_t pcid;  /* guest PCID (shadow tags by guest PCID, R6.6) */
+	uint16_t vpid;  /* current VPID (kvm_vcpu_flush_tlb_current()): vpid01 or vpid02 */
+	uint16_t pcid;  /* guest PCID (shadow tags by guest PCID, vmx_load_mmu_pgd()) */
 	bool guest_mode;
 	bool smm;
 } msim_kvm_tags;

@@ -1,5 +1,5 @@
 /*
- * KVM MMU model internals shared by kvm_*.c (docs/kvm-mmu-model.md §10).
+ * KVM MMU model internals shared by kvm_*.c.
  * SPDX-License-Identifier: MIT
  */
 #ifndef MSIM_KVM_INTERNAL_H
@@ -8,13 +8,13 @@
 #include "base/internal.h"
 #include "kvm/kvm_hooks.h"
 
-#define KVM_HASH_BITS 12 /* KVM_MMU_HASH_SHIFT (R4.1) */
+#define KVM_HASH_BITS 12 /* KVM_MMU_HASH_SHIFT (kvm_mmu_get_page()) */
 #define KVM_NR_BUCKETS (1u << KVM_HASH_BITS)
 #define KVM_SPTES 512
 /* host frames for KVM's own pages: above any guest RAM (bit 45) */
 #define KVM_HOST_BASE (1ULL << 45)
 
-/* Requests (kvm_host.h names, R6.1 table). */
+/* Requests (kvm_host.h names, vcpu_enter_guest() table). */
 enum {
 	REQ_FREE_OBSOLETE = 1u << 0, /* KVM_REQ_MMU_FREE_OBSOLETE_ROOTS */
 	REQ_MMU_RELOAD = 1u << 1,    /* KVM_REQ_MMU_RELOAD (<= 5.17) */
@@ -59,7 +59,7 @@ enum {
 	X(SP_FOUND, "kvm.sp.hash_hit", "shadow pages found in the hash")       \
 	X(SP_ZAPPED, "kvm.sp.zapped", "shadow pages zapped")                   \
 	X(SPTE_ZAPPED, "kvm.spte.zapped", "SPTEs zapped")                      \
-	X(RECLAIM, "kvm.sp.reclaimed", "pages zapped by reclaim (R4.11)")      \
+	X(RECLAIM, "kvm.sp.reclaimed", "pages zapped by reclaim (kvm_mmu_zap_oldest_mmu_pages())")      \
 	X(TDP_CREATED, "kvm.tdp.root_created", "TDP MMU roots allocated")      \
 	X(TDP_TEARDOWN, "kvm.tdp.tree_teardown", "TDP trees torn down")        \
 	X(TDP_FAULT, "kvm.tdp.fault", "EPT/NPT violations handled")            \
@@ -122,7 +122,7 @@ struct kvm_sp {
 	uint8_t level;
 	bool direct;
 	bool tdp_mmu;          /* TDP MMU root (root list, not hash) */
-	bool special;          /* PAE special root: no shadow page (R2.11) */
+	bool special;          /* PAE special root: no shadow page (fast_pgd_switch()) */
 	bool unsync;
 	bool invalid;          /* role.invalid set by zap (mirrors the word) */
 	bool on_active;
@@ -156,7 +156,7 @@ struct kvm_mmu {
 	uint64_t cpu_role_u64;
 	msim_kvm_role root_role_f;
 	uint32_t root_role;
-	bool role_valid;       /* false: force re-init (R3.28) */
+	bool role_valid;       /* false: force re-init (kvm_mmu_after_set_cpuid()) */
 	uint64_t role_key;     /* inputs of the last role computation */
 	struct {               /* the two last computed role pairs */
 		uint64_t key;      /* 0 = empty */
@@ -169,7 +169,7 @@ struct kvm_mmu {
 	bool is_guest_mmu;
 	/*
 	 * <= 5.17 nested load_cr3 switched the pgd before kvm_init_mmu, so
-	 * the fast-switch level gate (R2.13) saw the old levels: kept here.
+	 * the fast-switch level gate (fast_pgd_switch()) saw the old levels: kept here.
 	 */
 	bool gate_valid;
 	uint8_t gate_root_level, gate_cpu_level;
@@ -374,11 +374,11 @@ void kvm_service_local_flushes(struct msim_kvm_vcpu *v);
 void kvm_mmu_reset_context(struct msim_kvm_vcpu *v, int caller);
 void kvm_load_pdptes(struct msim_kvm_vcpu *v, bool *changed);
 bool kvm_pae_paging(const struct msim_kvm_vcpu *v);
-/* End of a modelled exit: VM entry (R6.1), or under PVM's ring-0
+/* End of a modelled exit: VM entry (vcpu_enter_guest()), or under PVM's ring-0
  * emulation only the root reload (requests wait for native entry). */
 void kvm_exit_done(struct msim_kvm_vcpu *v);
 
-/* reset callers (seed 000 numbering, for the per-caller policy) */
+/* reset callers (Sean Christopherson's per-caller proposal (reply to Paolo Bonzini, Feb 17 2022) numbering, for the per-caller policy) */
 enum kvm_reset_caller {
 	RC_VMFAIL = 1, RC_CPUID = 2, RC_INIT = 3, RC_SMM = 4, RC_EFER = 6,
 	RC_CR0 = 7, RC_CR4 = 8, RC_SREGS = 9,

@@ -1,7 +1,7 @@
 /*
  * Nested VMX: L1 <-> L2 transitions, root_mmu / guest_mmu switching,
- * transition flushes, L1's INVEPT/INVVPID (docs/kvm-mmu-model.md §7,
- * R7.1-R7.16). SVM transitions in summary (R7.15).
+ * transition flushes, L1's INVEPT/INVVPID (
+ * root_mmu/guest_mmu/nested_mmu (kvm_host.h), nested_svm_load_cr3()). SVM transitions in summary (nested_svm_transition_tlb_flush()).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm/kvm_internal.h"
@@ -26,18 +26,18 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 	unsigned k = kvm->o.kernel;
 
 	if (kvm->o.vendor == MSIM_VENDOR_AMD) {
-		/* R7.15: entry and exit, always */
+		/* nested_svm_transition_tlb_flush(): entry and exit, always */
 		kvm_make_request(v, REQ_MMU_SYNC | REQ_FLUSH_CURRENT);
 		return;
 	}
 	if (kvm->o.nested_flush == MSIM_KVM_NESTED_EVERY_SWITCH ||
 	    (kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA && k < 420)) {
-		/* R7.12 / seed 004: the root switch flushed every time */
+		/* vmx_set_cr3() / "[PATCH 0/4] KVM: nVMX: VPID optimizations" (Liran Alon, 2018): the root switch flushed every time */
 		kvm_make_request(v, REQ_TLB_FLUSH);
 		return;
 	}
 	if (kvm->o.nested_flush == MSIM_KVM_NESTED_TAG_BASED || k >= 516) {
-		/* R7.9 */
+		/* nested_has_guest_tlb_tag() */
 		if (!v->vpid12_en) {
 			kvm_make_request(v, REQ_FLUSH_GUEST);
 			return;
@@ -53,7 +53,7 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 	}
 	if (k >= 508) {
 		/*
-		 * R7.10, as read in a ~v5.8-5.15 nested.c (the spec's order
+		 * nested_vmx_transition_tlb_flush(), as read in a ~v5.8-5.15 nested.c (the spec's order
 		 * was from memory): nothing without L0 VPID; vmcs12 without
 		 * VPID -> KVM_REQ_TLB_FLUSH (all contexts); no guest tag ->
 		 * FLUSH_CURRENT; new vpid12 on entry -> vpid_sync_context(vpid02).
@@ -80,15 +80,15 @@ void kvm_nested_transition_flush(struct msim_kvm_vcpu *v, bool is_vmenter)
 		}
 		return;
 	}
-	/* R7.11 (~4.20-5.7) */
+	/* nested_vmx_transition_tlb_flush() (~4.20-5.7) */
 	if (kvm->o.vpid && (!v->vpid12_en || !has_guest_tlb_tag(v)))
 		kvm_make_request(v, REQ_TLB_FLUSH);
 }
 
 /*
- * nested_vmx_load_cr3 (R7.6, R7.8): store CR3, kvm_init_mmu, then
+ * nested_vmx_load_cr3 (kvm_init_mmu(), nested_ept_uninit_mmu_context()): store CR3, kvm_init_mmu, then
  * kvm_mmu_new_pgd on root_mmu unless nested EPT. Before 5.18 the pgd
- * switch came first, so its level gate saw the outgoing context (R2.13).
+ * switch came first, so its level gate saw the outgoing context (fast_pgd_switch()).
  */
 void kvm_nested_load_cr3(struct msim_kvm_vcpu *v, uint64_t cr3, bool new_pgd)
 {
@@ -113,7 +113,7 @@ void kvm_nested_load_cr3(struct msim_kvm_vcpu *v, uint64_t cr3, bool new_pgd)
 	mmu->gate_valid = false;
 }
 
-/* kvm_init_shadow_ept_mmu: guest_mmu roles from EPTP12 (R1.14) */
+/* kvm_init_shadow_ept_mmu: guest_mmu roles from EPTP12 (kvm_calc_shadow_ept_root_page_role()) */
 static void init_shadow_ept_mmu(struct msim_kvm_vcpu *v)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -136,7 +136,7 @@ static void init_shadow_ept_mmu(struct msim_kvm_vcpu *v)
 }
 
 /*
- * kvm_init_shadow_npt_mmu (R1.15): the CPU role comes from L1's
+ * kvm_init_shadow_npt_mmu (kvm_init_shadow_npt_mmu()): the CPU role comes from L1's
  * CR0/CR4/EFER (PKE cleared), the root role is that base with the host's
  * TDP level; passthrough when the host uses 5 levels and L1's NPT 4.
  */
@@ -175,7 +175,7 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 	kvm_vmexit_cost(v); /* L1's VMLAUNCH/VMRESUME exits to L0 */
 	kvm_count(kvm, KC_NESTED_ENTRY, 1);
 	if (kvm->o.kernel >= 516)
-		kvm_service_local_flushes(v); /* R6.2 / R7.2 */
+		kvm_service_local_flushes(v); /* kvm_service_local_tlb_flush_requests(), nested_vmx_enter_non_root_mode() */
 	v->l1_cr0 = v->cr0;
 	v->l1_cr3 = v->cr3;
 	v->l1_cr4 = v->cr4;
@@ -185,12 +185,12 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 	v->eptp12 = e->eptp;
 	v->vpid12_en = e->vpid_en;
 	v->vpid12 = e->vpid;
-	kvm_nested_transition_flush(v, true); /* R7.4 */
+	kvm_nested_transition_flush(v, true); /* nested_vmx_enter_non_root_mode() */
 	if (kvm->o.kernel < 419 &&
 	    kvm->o.nested_flush == MSIM_KVM_NESTED_BY_ERA)
-		kvm_mmu_unload(v); /* seed 004: entry unloaded the MMU */
+		kvm_mmu_unload(v); /* "[PATCH 0/4] KVM: nVMX: VPID optimizations" (Liran Alon, 2018): entry unloaded the MMU */
 	if (nested_ept) {
-		/* R7.5 nested_ept_init_mmu_context / R7.16 nested NPT */
+		/* nested_ept_init_mmu_context() nested_ept_init_mmu_context / nested_svm_load_cr3() nested NPT */
 		v->mmu = &v->guest_mmu;
 		if (amd)
 			init_shadow_npt_mmu(v);
@@ -199,7 +199,7 @@ void msim_kvm_on_vmentry(msim_kvm_vcpu *v, const msim_kvm_vmentry *e)
 		kvm_new_pgd(v, &v->guest_mmu, v->eptp12);
 		v->nested_walk = true;
 	}
-	/* R7.6: vendor writes of L2 state (no post-set hooks), load_cr3 */
+	/* kvm_init_mmu(): vendor writes of L2 state (no post-set hooks), load_cr3 */
 	v->cr0 = e->cr0;
 	v->cr4 = e->cr4;
 	v->efer = e->efer;
@@ -214,10 +214,10 @@ void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
 	kvm_vmexit_cost(v);
 	kvm_count(kvm, KC_NESTED_EXIT, 1);
 	if (kvm->o.kernel >= 516)
-		kvm_service_local_flushes(v); /* R7.7 */
+		kvm_service_local_flushes(v); /* nested_vmx_vmexit() */
 	v->guest_mode = false;
 	if (v->nested_walk) {
-		/* R7.8: guest_mmu keeps its roots for the next entry */
+		/* nested_ept_uninit_mmu_context(): guest_mmu keeps its roots for the next entry */
 		v->mmu = &v->root_mmu;
 		v->nested_walk = false;
 	}
@@ -234,7 +234,7 @@ void msim_kvm_on_vmexit(msim_kvm_vcpu *v, uint64_t host_cr3)
 
 void msim_kvm_on_vmfail(msim_kvm_vcpu *v)
 {
-	/* R3.30: back to L1's state, then kvm_mmu_reset_context */
+	/* nested_vmx_restore_host_state(): back to L1's state, then kvm_mmu_reset_context */
 	v->guest_mode = false;
 	if (v->nested_walk) {
 		v->mmu = &v->root_mmu;
@@ -248,7 +248,7 @@ void msim_kvm_on_vmfail(msim_kvm_vcpu *v)
 	kvm_exit_done(v);
 }
 
-/* R7.13 */
+/* handle_invept() */
 void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp)
 {
 	struct msim_kvm *kvm = v->kvm;
@@ -269,7 +269,7 @@ void msim_kvm_on_invept(msim_kvm_vcpu *v, unsigned type, uint64_t eptp)
 	kvm_exit_done(v);
 }
 
-/* R7.14 (>= ~6.12) */
+/* handle_invvpid() (>= ~6.12) */
 void msim_kvm_on_invvpid(msim_kvm_vcpu *v, unsigned type, uint16_t vpid,
 			 uint64_t gva)
 {

@@ -28,7 +28,7 @@ static const struct preset presets[] = {
 	{ "6.4", 604, MSIM_KVM_MMU_TDP_MMU,
 	  "v6.4: CR0.WP no unload under TDP, guest-owned WP, preserved TDP roots" },
 	{ "6.18-pvm", 618, MSIM_KVM_MMU_SHADOW,
-	  "this machine: kernel 6.18, shadow MMU (tdp_mmu=N, no EPT)" },
+	  "kernel 6.18 kvm_pvm host: shadow MMU (tdp_mmu=N, no EPT)" },
 };
 
 static const char *const preset_names[] = { "4.19", "5.10", "5.15", "5.18",

@@ -1,5 +1,5 @@
 /*
- * KVM page roles and CPU roles (docs/kvm-mmu-model.md §1, R1.1-R1.21).
+ * KVM page roles and CPU roles ( union kvm_mmu_page_role (kvm_host.h), kvm_mmu_role_regs and the role calculators (mmu.c)).
  * Pure functions: registers in, role words out.
  * SPDX-License-Identifier: MIT
  */
@@ -8,7 +8,7 @@
 
 /*
  * Bit positions of union kvm_mmu_page_role as GCC lays it out on x86
- * (kvm_host.h ~v5.10 and ~v6.10, R1.1/R1.2). Both layouts share every
+ * (kvm_host.h ~v5.10 and ~v6.10, union kvm_mmu_page_role (kvm_host.h)). Both layouts share every
  * position; only bit 4 changes meaning (gpte_is_8_bytes -> has_4_byte_gpte
  * in 5.18) and bit 18 becomes passthrough (~5.19).
  */
@@ -73,7 +73,7 @@ void msim_kvm_role_decode(uint32_t w, unsigned kernel, msim_kvm_role *r)
 uint64_t msim_kvm_cpu_role_u64(const msim_kvm_cpu_role *r, unsigned kernel)
 {
 	const msim_kvm_ext_role *e = &r->ext;
-	/* ext bit order of union kvm_mmu_extended_role, >= 5.18 (R1.4) */
+	/* ext bit order of union kvm_mmu_extended_role, >= 5.18 (union kvm_mmu_extended_role (kvm_host.h)) */
 	uint64_t ext = (uint64_t)e->valid | (uint64_t)e->execonly << 1 |
 		       (uint64_t)e->cr4_pse << 2 | (uint64_t)e->cr4_pke << 3 |
 		       (uint64_t)e->cr4_smap << 4 | (uint64_t)e->cr4_smep << 5 |
@@ -90,17 +90,17 @@ void msim_kvm_calc_cpu_role(uint64_t cr0, uint64_t cr4, uint64_t efer,
 	bool wp = cr0 & MSIM_CR0_WP, lma = efer & MSIM_EFER_LMA;
 
 	*out = (msim_kvm_cpu_role){ 0 };
-	/* R1.7 */
+	/* kvm_calc_cpu_role() */
 	b->access = 7;
 	b->smm = smm;
 	b->guest_mode = guest_mode;
 	e->valid = 1;
-	/* R1.8: paging off is a direct (identity) mapping */
+	/* kvm_calc_cpu_role(): paging off is a direct (identity) mapping */
 	if (!(cr0 & MSIM_CR0_PG)) {
 		b->direct = 1;
 		return;
 	}
-	/* R1.9 */
+	/* kvm_calc_cpu_role() */
 	b->efer_nx = !!(efer & MSIM_EFER_NXE);
 	b->cr0_wp = wp;
 	b->smep_andnot_wp = (cr4 & MSIM_CR4_SMEP) && !wp;
@@ -132,12 +132,12 @@ void msim_kvm_calc_root_role(const msim_kvm_opts *o,
 		out->guest_mode = b->guest_mode;
 		out->ad_disabled = !o->ept_ad;
 		if (o->kernel >= 518) {
-			/* R1.10: constants, no guest CR0/CR4/EFER bit */
+			/* kvm_calc_tdp_mmu_root_page_role(): constants, no guest CR0/CR4/EFER bit */
 			out->cr0_wp = 1;
 			out->efer_nx = 1;
 		} else {
 			/*
-			 * R1.11: kvm_calc_mmu_role_common copied guest CR0.WP
+			 * kvm_calc_mmu_role_common(): kvm_calc_mmu_role_common copied guest CR0.WP
 			 * and EFER.NX into the TDP role (paging off: 0).
 			 */
 			out->cr0_wp = b->cr0_wp;
@@ -145,19 +145,19 @@ void msim_kvm_calc_root_role(const msim_kvm_opts *o,
 		}
 		return;
 	}
-	/* R1.12: shadow roots are PAE or wider; NX forced on from 5.18 */
+	/* kvm_init_shadow_mmu(): shadow roots are PAE or wider; NX forced on from 5.18 */
 	*out = *b;
 	if (out->level < 3)
 		out->level = 3;
 	if (o->kernel >= 518)
 		out->efer_nx = 1;
-	/* paging off: direct, level 3, so four PAE direct roots (R4.4) */
+	/* paging off: direct, level 3, so four PAE direct roots (make_mmu_pages_available()) */
 }
 
 void msim_kvm_calc_nested_ept_role(unsigned ept_level, bool ad, bool execonly,
 				   msim_kvm_cpu_role *out)
 {
-	/* R1.14: L1's CR0/CR4/EFER play no part; never SMM */
+	/* kvm_calc_shadow_ept_root_page_role(): L1's CR0/CR4/EFER play no part; never SMM */
 	*out = (msim_kvm_cpu_role){ 0 };
 	out->base.level = (uint8_t)ept_level;
 	out->base.ad_disabled = !ad;
@@ -169,7 +169,7 @@ void msim_kvm_calc_nested_ept_role(unsigned ept_level, bool ad, bool execonly,
 
 uint64_t msim_kvm_cr0_role_bits(unsigned kernel)
 {
-	(void)kernel; /* R1.17 / R3.7: PG|WP in every era */
+	(void)kernel; /* KVM_MMU_CR0_ROLE_BITS (mmu.h), kvm_mmu_reset_context(): PG|WP in every era */
 	return MSIM_CR0_PG | MSIM_CR0_WP;
 }
 
@@ -178,7 +178,7 @@ uint64_t msim_kvm_cr4_role_bits(unsigned kernel)
 	uint64_t base = MSIM_CR4_PSE | MSIM_CR4_PAE | MSIM_CR4_SMEP |
 			MSIM_CR4_SMAP | MSIM_CR4_PKE;
 
-	/* R1.18 */
+	/* KVM_MMU_CR4_ROLE_BITS (mmu.h) */
 	if (kernel >= 516)
 		return base | MSIM_CR4_LA57;
 	if (kernel >= 514)
@@ -188,6 +188,6 @@ uint64_t msim_kvm_cr4_role_bits(unsigned kernel)
 
 uint64_t msim_kvm_efer_role_bits(unsigned kernel)
 {
-	/* R1.19 / R3.21-R3.22 (NX only before ~5.14, UNVERIFIED in spec) */
+	/* KVM_MMU_EFER_ROLE_BITS (mmu.h), set_efer() (NX only before ~5.14, UNVERIFIED in spec) */
 	return kernel >= 514 ? (MSIM_EFER_LME | MSIM_EFER_NXE) : MSIM_EFER_NXE;
 }

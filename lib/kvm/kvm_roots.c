@@ -1,7 +1,7 @@
 /*
  * The per-MMU root cache: current root + prev_roots, LRU rotation,
- * freeing, unload/load and obsolete roots (docs/kvm-mmu-model.md §2,
- * R2.5-R2.23). The cache size is opts.prev_roots (3 upstream, R2.1).
+ * freeing, unload/load and obsolete roots (
+ * is_root_usable(), kvm_mmu_free_roots()). The cache size is opts.prev_roots (3 upstream, struct kvm_mmu_root_info (kvm_host.h)).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm/kvm_internal.h"
@@ -11,7 +11,7 @@
 bool kvm_root_usable(const struct kvm_root *r, uint64_t pgd, uint32_t role,
 		     bool direct, unsigned kernel)
 {
-	/* R2.5: pgd ignored for direct roles from 5.18; R2.6 before */
+	/* is_root_usable(): pgd ignored for direct roles from 5.18; is_root_usable() before */
 	bool pgd_ok = (kernel >= 518 && direct) || r->pgd == pgd;
 
 	return r->sp && pgd_ok && !r->sp->special && r->sp->role == role;
@@ -33,7 +33,7 @@ static bool usable(const struct msim_kvm *kvm, const struct kvm_mmu *mmu,
 }
 
 /*
- * R2.7-R2.8 (cached_root_find_and_keep_current; R2.9 cached_root_available
+ * cached_root_find_and_keep_current() (cached_root_find_and_keep_current; cached_root_available() cached_root_available
  * before 5.18 rotates the same way): swap current with prev[i] for each i,
  * so the old current ends MRU and a miss leaves the LRU in the current
  * slot, which is then freed.
@@ -56,7 +56,7 @@ static bool find_and_keep_current(struct msim_kvm *kvm, struct kvm_mmu *mmu,
 	return false;
 }
 
-/* R2.10 (cached_root_find_without_current) */
+/* cached_root_find_without_current() (cached_root_find_without_current) */
 static bool find_without_current(struct msim_kvm *kvm, struct kvm_mmu *mmu,
 				 uint64_t pgd, uint32_t role, int *hit)
 {
@@ -83,7 +83,7 @@ bool kvm_fast_pgd_switch(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu,
 	int hit = -2;
 
 	if (kvm->o.kernel >= 518 || kvm->o.pae_free_early) {
-		/* R2.11 / seed 002: a special (PAE) root is freed first */
+		/* fast_pgd_switch() / the PAE-root / PGD-caching review of Paolo Bonzini's patch (Feb 9 2022): a special (PAE) root is freed first */
 		if (mmu->root.sp && mmu->root.sp->special)
 			kvm_free_roots(kvm, mmu, KVM_ROOT_CURRENT);
 		if (mmu->root.sp)
@@ -92,7 +92,7 @@ bool kvm_fast_pgd_switch(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu,
 			ok = find_without_current(kvm, mmu, pgd, role, &hit);
 	} else {
 		/*
-		 * R2.13: before 5.18 only 64-bit guests on a 64-bit MMU
+		 * fast_pgd_switch(): before 5.18 only 64-bit guests on a 64-bit MMU
 		 * tried the cache; otherwise the caller frees the root.
 		 */
 		unsigned rl = mmu->gate_valid ? mmu->gate_root_level
@@ -111,7 +111,7 @@ bool kvm_fast_pgd_switch(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu,
 	}
 	if (ok) {
 		kvm_count(kvm, hit < 0 ? KC_HIT_CUR : KC_HIT_PREV, 1);
-		if (hit >= 0) /* root_cache_hit[i] of §10 */
+		if (hit >= 0) /* the root_cache_hit[i] counters */
 			kvm_count(kvm, (enum kvm_counter)(KC_HIT0 + hit), 1);
 		if (hit >= 0)
 			kvm_observe(kvm, MSIM_EXP_ROOT, 2, mmu->root.sp->gfn,
@@ -127,7 +127,7 @@ void kvm_new_pgd(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu, uint64_t pgd)
 	struct msim_kvm *kvm = v->kvm;
 
 	kvm_count(kvm, KC_NEW_PGD, 1);
-	/* R2.12: always mmu->root_role; callers update roles first */
+	/* kvm_init_mmu(): always mmu->root_role; callers update roles first */
 	if (!kvm_fast_pgd_switch(v, mmu, pgd, mmu->root_role))
 		return; /* kvm_mmu_reload allocates before the next entry */
 	kvm_make_request(v, REQ_LOAD_PGD);
@@ -137,7 +137,7 @@ void kvm_new_pgd(struct msim_kvm_vcpu *v, struct kvm_mmu *mmu, uint64_t pgd)
 		mmu->root.sp->write_flood = 0;
 }
 
-/* mmu_free_root_page (R2.17) */
+/* mmu_free_root_page (mmu_free_root_page()) */
 static void free_root_page(struct msim_kvm *kvm, struct kvm_sp *sp)
 {
 	if (sp->tdp_mmu) {
@@ -162,7 +162,7 @@ void kvm_free_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu, uint32_t mask)
 	for (unsigned i = 0; i < kvm->o.prev_roots && !any; i++)
 		any = (mask & KVM_ROOT_PREVIOUS(i)) && mmu->prev[i].sp;
 	if (!any)
-		return; /* R2.16: nothing valid selected */
+		return; /* mmu_free_root_page(): nothing valid selected */
 	kvm_count(kvm, KC_CY_ROOT, kvm->cost.root_free);
 	for (unsigned i = 0; i < kvm->o.prev_roots; i++) {
 		if ((mask & KVM_ROOT_PREVIOUS(i)) && mmu->prev[i].sp) {
@@ -182,13 +182,13 @@ void kvm_free_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu, uint32_t mask)
 
 void kvm_mmu_unload(struct msim_kvm_vcpu *v)
 {
-	/* R2.18: both root_mmu and guest_mmu, every slot */
+	/* kvm_mmu_free_roots(): both root_mmu and guest_mmu, every slot */
 	kvm_count(v->kvm, KC_UNLOAD, 1);
 	kvm_free_roots(v->kvm, &v->root_mmu, KVM_ROOTS_ALL);
 	kvm_free_roots(v->kvm, &v->guest_mmu, KVM_ROOTS_ALL);
 }
 
-/* mmu_alloc_root: get_shadow_page + root_count++ (R4.4) */
+/* mmu_alloc_root: get_shadow_page + root_count++ (make_mmu_pages_available()) */
 static struct kvm_sp *alloc_shadow_root(struct msim_kvm *kvm, uint64_t gfn,
 					const msim_kvm_role *base,
 					unsigned quadrant, unsigned level,
@@ -275,7 +275,7 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v)
 
 		if (kvm->o.kernel >= 607 && !kvm_gfn_visible(kvm, gfn)) {
 			/*
-			 * R2.15 (~6.7, UNVERIFIED version): a root gfn in no
+			 * fast_pgd_switch() (~6.7, UNVERIFIED version): a root gfn in no
 			 * visible memslot gets the shared dummy root: no
 			 * shadow page, never cached, freed on the next switch.
 			 */
@@ -297,19 +297,19 @@ int kvm_mmu_load(struct msim_kvm_vcpu *v)
 	}
 	if (!mmu->root.sp)
 		return MSIM_ENOMEM;
-	/* R2.19: sync, load the pgd, then flush the current context */
+	/* kvm_mmu_load(): sync, load the pgd, then flush the current context */
 	if (!rr->direct)
 		kvm_sync_roots(v);
 	if (kvm->o.kernel >= 508)
 		kvm_flush_tlb_current(v);
 	else
-		kvm_flush_tlb_all(v); /* R6.7: vmx_set_cr3 flushed everything */
+		kvm_flush_tlb_all(v); /* vmx_set_cr3(): vmx_set_cr3 flushed everything */
 	return 0;
 }
 
 bool kvm_root_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp)
 {
-	/* R2.21: no shadow page -> cannot be checked -> obsolete */
+	/* kvm_mmu_zap_all_fast(): no shadow page -> cannot be checked -> obsolete */
 	if (sp->special || sp->invalid)
 		return true;
 	return !sp->tdp_mmu && sp->gen != kvm->valid_gen;
@@ -340,7 +340,7 @@ void kvm_free_guest_mode_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu)
 {
 	uint32_t mask = 0;
 
-	/* R2.20: prev roots only */
+	/* kvm_mmu_free_roots(): prev roots only */
 	for (unsigned i = 0; i < kvm->o.prev_roots; i++) {
 		struct kvm_sp *sp = mmu->prev[i].sp;
 
@@ -350,7 +350,7 @@ void kvm_free_guest_mode_roots(struct msim_kvm *kvm, struct kvm_mmu *mmu)
 	kvm_free_roots(kvm, mmu, mask);
 }
 
-/* R4.9 kvm_mmu_sync_prev_roots: unsync prev roots are freed, not synced */
+/* kvm_mmu_sync_roots() kvm_mmu_sync_prev_roots: unsync prev roots are freed, not synced */
 void kvm_sync_prev_roots(struct msim_kvm_vcpu *v)
 {
 	struct msim_kvm *kvm = v->kvm;

@@ -1,7 +1,7 @@
 /*
  * Shadow pages: the (gfn, role) hash, allocation, zap/commit, reclaim,
  * write tracking, unsync/sync and the shadow page-fault path
- * (docs/kvm-mmu-model.md §4, R4.1-R4.13). Legacy TDP uses the same hash
+ * ( kvm_mmu_get_page(), kvm_mmu_sync_roots()). Legacy TDP uses the same hash
  * for its direct pages.
  *
  * A shadow page keeps child links (spt[]) and a leaf-SPTE bitmap; that is
@@ -25,7 +25,7 @@ static bool sp_obsolete(const struct msim_kvm *kvm, const struct kvm_sp *sp)
 	return sp->invalid || (!sp->tdp_mmu && sp->gen != kvm->valid_gen);
 }
 
-/* R4.3: header from the caches, stamp gen, active list head, hash */
+/* mmu_valid_gen(): header from the caches, stamp gen, active list head, hash */
 static struct kvm_sp *alloc_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 					uint32_t role, const msim_kvm_role *rf)
 {
@@ -75,7 +75,7 @@ struct kvm_sp *kvm_get_shadow_page(struct msim_kvm *kvm, uint64_t gfn,
 	bool flush = false;
 
 	kvm_count(kvm, KC_CY_HASH, kvm->cost.hash_lookup);
-	/* R4.2 kvm_mmu_find_shadow_page */
+	/* kvm_mmu_get_page() kvm_mmu_find_shadow_page */
 	for (sp = kvm->hash[kvm_hash_bucket(gfn)]; sp; sp = next) {
 		next = sp->hnext;
 		if (sp->gfn != gfn || sp_obsolete(kvm, sp))
@@ -154,7 +154,7 @@ static unsigned count_sptes(const struct kvm_sp *sp)
 	return n + sp->tree.used;
 }
 
-/* R4.10 kvm_mmu_prepare_zap_page */
+/* kvm_mmu_prepare_zap_page() kvm_mmu_prepare_zap_page */
 void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 {
 	unsigned nspte;
@@ -168,7 +168,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 	kvm_observe(kvm, MSIM_EXP_ZAP, 0, sp->gfn, sp->role);
 	sp->invalid = true;
 	sp->role |= ROLE_INVALID_BIT;
-	/* unlink children; nested-TDP orphans go too (R4.10, R4.12) */
+	/* unlink children; nested-TDP orphans go too (kvm_mmu_prepare_zap_page(), kvm_mmu_commit_zap_page()) */
 	if (sp->spt) {
 		for (unsigned i = 0; i < KVM_SPTES; i++) {
 			struct kvm_sp *c = sp->spt[i];
@@ -209,7 +209,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 		}
 		kvm->zap_list[kvm->nzap++] = sp;
 	} else {
-		/* R2.23: a zapped root leaves the active list; vCPUs drop it */
+		/* kvm_mmu_free_roots(): a zapped root leaves the active list; vCPUs drop it */
 		bool was_obsolete = sp->gen != kvm->valid_gen;
 
 		kvm_sp_active_del(sp);
@@ -223,7 +223,7 @@ void kvm_prepare_zap(struct msim_kvm *kvm, struct kvm_sp *sp)
 		kvm->zap_list_flush = true;
 }
 
-/* R4.10 kvm_mmu_commit_zap_page: one remote flush for the whole batch */
+/* kvm_mmu_prepare_zap_page() kvm_mmu_commit_zap_page: one remote flush for the whole batch */
 void kvm_commit_zap(struct msim_kvm *kvm)
 {
 	if (msim_likely(!kvm->zap_list_flush && !kvm->nzap))
@@ -239,14 +239,14 @@ void kvm_commit_zap(struct msim_kvm *kvm)
 
 void kvm_shadow_put_root(struct msim_kvm *kvm, struct kvm_sp *sp)
 {
-	/* R2.17: only a zapped (invalid) root is freed on its last put */
+	/* mmu_free_root_page(): only a zapped (invalid) root is freed on its last put */
 	if (sp->root_count)
 		sp->root_count--;
 	if (!sp->root_count && sp->invalid)
 		kvm_sp_destroy(kvm, sp);
 }
 
-/* R2.21: obsolete pages from the tail of the active list */
+/* kvm_mmu_zap_all_fast(): obsolete pages from the tail of the active list */
 void kvm_zap_obsolete_pages(struct msim_kvm *kvm)
 {
 	struct kvm_sp *sp = kvm->active.aprev, *prev;
@@ -259,7 +259,7 @@ void kvm_zap_obsolete_pages(struct msim_kvm *kvm)
 	kvm_commit_zap(kvm);
 }
 
-/* R4.11: reclaim from the tail, skipping roots in use or cached */
+/* kvm_mmu_zap_oldest_mmu_pages(): reclaim from the tail, skipping roots in use or cached */
 void kvm_make_pages_available(struct msim_kvm *kvm)
 {
 	uint64_t avail = kvm->n_max > kvm->n_used ? kvm->n_max - kvm->n_used : 0;
@@ -310,7 +310,7 @@ static bool sync_tree(struct msim_kvm *kvm, struct kvm_sp *sp, unsigned depth)
 
 	if (sp->unsync) {
 		changed = sync_page(kvm, sp);
-		sp->unsync = false; /* write-protected again (R4.9) */
+		sp->unsync = false; /* write-protected again (kvm_mmu_sync_roots()) */
 		kvm->n_unsync--;
 	}
 	if (!sp->spt || depth > 6)
@@ -338,7 +338,7 @@ void kvm_sync_root(struct msim_kvm *kvm, struct kvm_sp *root)
 		kvm_flush_remote_tlbs(kvm);
 }
 
-/* R4.9 kvm_mmu_sync_roots: current root only; direct MMUs: no-op */
+/* kvm_mmu_sync_roots() kvm_mmu_sync_roots: current root only; direct MMUs: no-op */
 void kvm_sync_roots(struct msim_kvm_vcpu *v)
 {
 	struct kvm_mmu *mmu = v->mmu;
@@ -360,7 +360,7 @@ static void mark_unsync(struct msim_kvm *kvm, struct kvm_sp *sp)
 }
 
 /*
- * mmu_try_to_unsync_pages (R4.6, R4.8): false if the frame is an
+ * mmu_try_to_unsync_pages (mmu_try_to_unsync_pages(), mmu_sync_children()): false if the frame is an
  * upper-level guest table (write-tracked), else every level-1 page at the
  * gfn goes unsync and the mapping may be writable.
  */
@@ -468,7 +468,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 			sp = child;
 			continue;
 		}
-		/* R1.16 kvm_mmu_child_role */
+		/* kvm_mmu_child_role() kvm_mmu_child_role */
 		msim_kvm_role_decode(sp->role, kvm->o.kernel, &r);
 		r.level = (uint8_t)(level - 1);
 		r.passthrough = 0;
@@ -521,7 +521,7 @@ int kvm_shadow_fault(struct msim_kvm_vcpu *v, uint64_t gva, unsigned access,
 }
 
 /*
- * R4.7 kvm_mmu_track_write (also the unsync bookkeeping of wrmem).
+ * kvm_mmu_track_write() kvm_mmu_track_write (also the unsync bookkeeping of wrmem).
  * Returns true if the frame was write-protected (the write trapped).
  */
 bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa)
@@ -536,7 +536,7 @@ bool kvm_shadow_track_write(struct msim_kvm *kvm, uint64_t gpa)
 		if (sp->gfn != gfn || sp->direct || sp_obsolete(kvm, sp))
 			continue;
 		if (sp->unsync) {
-			/* the guest may write an unsync table freely (R4.8) */
+			/* the guest may write an unsync table freely (mmu_sync_children()) */
 			sp->written[idx / 64] |= 1ULL << (idx % 64);
 			continue;
 		}
@@ -585,7 +585,7 @@ static void invalidate_root_gva(struct msim_kvm *kvm, struct kvm_sp *root,
 	}
 }
 
-/* R6.9 kvm_mmu_invalidate_addr: resync the gva's SPTE in selected roots */
+/* kvm_mmu_invlpg() kvm_mmu_invalidate_addr: resync the gva's SPTE in selected roots */
 void kvm_shadow_invalidate_gva(struct msim_kvm_vcpu *v, uint64_t gva,
 			       uint32_t roots)
 {
@@ -601,9 +601,9 @@ void kvm_shadow_invalidate_gva(struct msim_kvm_vcpu *v, uint64_t gva,
 }
 
 /*
- * Legacy TDP (R4.4, R4.13): the tree below a direct root is made of direct
+ * Legacy TDP (make_mmu_pages_available(), kvm_mmu_sync_roots()): the tree below a direct root is made of direct
  * shadow pages in the hash, keyed by the first gfn they map, so a dropped
- * root comes back with its subtree (the "safety net" of R4.5).
+ * root comes back with its subtree (the "safety net" of kvm_mmu_get_page()).
  */
 int kvm_direct_touch(struct msim_kvm_vcpu *v, struct kvm_sp *root,
 		     uint64_t gpa, msim_kvm_access_res *res)

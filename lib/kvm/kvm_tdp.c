@@ -1,6 +1,6 @@
 /*
- * TDP: the TDP MMU's root list (shared, refcounted roots, R4.14-R4.15,
- * R5.1-R5.7) and its mapping model: the set of gfns a root's tree maps
+ * TDP: the TDP MMU's root list (shared, refcounted roots, tdp_mmu_root_count(), kvm_mmu_free_roots(),
+ * kvm_tdp_mmu_alloc_root(), tdp_mmu_zap_root()) and its mapping model: the set of gfns a root's tree maps
  * (TDP MMU pages below the root are in no hash). An EPT/NPT violation adds
  * the gfn; tearing a tree down empties it, so the guest refaults
  * everything afterwards. Legacy-TDP roots use direct shadow pages instead
@@ -60,9 +60,9 @@ static uint64_t tree_tables(const struct kvm_gfnset *s, unsigned levels)
 
 /*
  * Zap every SPTE of a root's tree (the whole EPT/NPT tree goes). Before
- * Sean's Nov 2021 rework (seed 003) handle_removed_tdp_mmu_page flushed
+ * Sean's Nov 2021 rework (Ben Gardon, "[RFC 02/19] KVM: x86/mmu: Batch TLB flushes for a single zap" (Nov 2021)) handle_removed_tdp_mmu_page flushed
  * remote TLBs once per removed page table; batched, a teardown of an
- * unreachable root needs none (every root load flushes, R2.19) and an
+ * unreachable root needs none (every root load flushes, kvm_mmu_load()) and an
  * invalidation of live roots needs one.
  */
 void kvm_tdp_teardown(struct msim_kvm *kvm, struct kvm_sp *root, bool live)
@@ -92,7 +92,7 @@ static void unlink_root(struct msim_kvm *kvm, struct kvm_sp *root)
 	kvm_sp_destroy(kvm, root);
 }
 
-/* R5.1 kvm_tdp_mmu_alloc_root (kvm_tdp_mmu_get_vcpu_root_hpa <= ~6.8) */
+/* kvm_tdp_mmu_alloc_root() kvm_tdp_mmu_alloc_root (kvm_tdp_mmu_get_vcpu_root_hpa <= ~6.8) */
 struct kvm_sp *kvm_tdp_mmu_alloc_root(struct msim_kvm_vcpu *v,
 				      struct kvm_mmu *mmu)
 {
@@ -111,7 +111,7 @@ struct kvm_sp *kvm_tdp_mmu_alloc_root(struct msim_kvm_vcpu *v,
 	if (!r)
 		return NULL;
 	r->tdp_mmu = true;
-	/* R4.15: from 6.4 the TDP MMU holds its own reference */
+	/* kvm_mmu_free_roots(): from 6.4 the TDP MMU holds its own reference */
 	r->root_count = kvm->o.kernel >= 604 ? 2 : 1;
 	r->hnext = kvm->tdp_roots;
 	kvm->tdp_roots = r;
@@ -122,7 +122,7 @@ struct kvm_sp *kvm_tdp_mmu_alloc_root(struct msim_kvm_vcpu *v,
 	return r;
 }
 
-/* R5.3 (>= 6.4) / R5.5 (5.10-6.3) kvm_tdp_mmu_put_root */
+/* kvm_tdp_mmu_put_root() (>= 6.4) / kvm_tdp_mmu_put_root() (5.10-6.3) kvm_tdp_mmu_put_root */
 void kvm_tdp_mmu_put_root(struct msim_kvm *kvm, struct kvm_sp *root)
 {
 	if (root->root_count && --root->root_count)
@@ -136,7 +136,7 @@ void kvm_tdp_mmu_put_root(struct msim_kvm *kvm, struct kvm_sp *root)
 	unlink_root(kvm, root);
 }
 
-/* R5.4 kvm_tdp_mmu_invalidate_all_roots + zap_invalidated_roots */
+/* kvm_tdp_mmu_invalidate_all_roots() kvm_tdp_mmu_invalidate_all_roots + zap_invalidated_roots */
 void kvm_tdp_mmu_invalidate_all_roots(struct msim_kvm *kvm)
 {
 	struct kvm_sp *r, *next;

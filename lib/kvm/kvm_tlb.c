@@ -1,7 +1,7 @@
 /*
  * Glue between the KVM model's hardware invalidations / tags and the TLB
  * model of tlb.h: what each KVM flush kind does to the simulated TLBs
- * (R6.5 VMX mapping, R6.8 SVM).
+ * (kvm_vcpu_flush_tlb_current() VMX mapping, svm_flush_tlb_current() SVM).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm/kvm_internal.h"
@@ -22,7 +22,7 @@ int msim_kvm_tlb_apply(msim_tlb *t, const msim_tlb_ctx *ctx,
 	case MSIM_KVM_TLB_INVVPID_SINGLE:
 		/*
 		 * VPID 0 cannot be an INVVPID operand: without VPID the
-		 * CPU flushes linear mappings on every VM entry (R6.5).
+		 * CPU flushes linear mappings on every VM entry (kvm_vcpu_flush_tlb_current()).
 		 */
 		if (!r->vpid)
 			op = (msim_inv){ MSIM_INV_VMENTRY, { 0, 0, 0 } };

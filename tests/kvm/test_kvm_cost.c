@@ -1,6 +1,6 @@
 /*
  * Cycles by cause: each KVM action charges its named cost parameter into
- * its "cycles.<cause>" counter (brief: costs; R2.19 / E2 per-switch work).
+ * its "cycles.<cause>" counter (brief: costs; kvm_mmu_load() / the 5-process CR3 round-robin example per-switch work).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"
@@ -38,7 +38,7 @@ static msim_kvm_costs distinct(void)
 	return c;
 }
 
-/* E2 steady state: a CR3 switch that misses prev_roots, root in the hash */
+/* the 5-process CR3 round-robin example steady state: a CR3 switch that misses prev_roots, root in the hash */
 Test(kvm_cost, E2_switch_with_hash_hit)
 {
 	msim_kvm_costs c = distinct();
@@ -57,13 +57,13 @@ Test(kvm_cost, E2_switch_with_hash_hit)
 	cr_assert_eq(kc(t, n[1]) - b[1], 10);
 	cr_assert_eq(kc(t, n[2]) - b[2], 7);        /* sync_roots in load */
 	cr_assert_eq(kc(t, n[3]) - b[3], 3 + 100);  /* flush_current + INVVPID */
-	/* no new root: free the old one + load A from the hash (C6) */
+	/* no new root: free the old one + load A from the hash (Yong He's prev_roots 3 -> 11 numbers (Oct 2024)) */
 	cr_assert_eq(kc(t, n[4]) - b[4], 600 + 1000);
 	cr_assert_eq(kc(t, n[5]) - b[5], 0);        /* no role change */
 	kt_free(t);
 }
 
-/* E1 under TDP MMU <= 6.3: every toggle pays a root allocation */
+/* the CR0.WP toggle example under TDP MMU <= 6.3: every toggle pays a root allocation */
 Test(kvm_cost, E1_tdp_mmu_toggle_pays_root_alloc)
 {
 	msim_kvm_costs c = distinct();
@@ -75,7 +75,7 @@ Test(kvm_cost, E1_tdp_mmu_toggle_pays_root_alloc)
 	r = kc(t, "cycles.root");
 	e = kc(t, "cycles.vmexit");
 	msim_kvm_on_cr0(v, CR0_LONG, CR0_LONG & ~MSIM_CR0_WP);
-	/* unload frees the root, the reload allocates a new one (E1) */
+	/* unload frees the root, the reload allocates a new one (the CR0.WP toggle example) */
 	cr_assert_eq(kc(t, "cycles.root") - r, 600 + 1000 + 5000);
 	cr_assert_eq(kc(t, "cycles.vmexit") - e, 1000);
 	kt_free(t);

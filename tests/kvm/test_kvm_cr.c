@@ -1,5 +1,5 @@
 /*
- * Control-register writes, resets and flush kinds (R3.x, R6.x, R7.13-14).
+ * Control-register writes, resets and flush kinds (kvm_set_cr0/3/4(), kvm_mmu_reset_context(), the KVM_REQ_* flushes, handle_invept()/handle_invvpid()).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"
@@ -55,7 +55,7 @@ Test(kvm_cr, R3_5_wp_only_shadow_6_4_still_resets)
 	kt_free(t);
 }
 
-/* R3.10 + R3.14: PCID, the no-flush bit and prev roots of the same PCID */
+/* kvm_set_cr3() + kvm_set_cr3(): PCID, the no-flush bit and prev roots of the same PCID */
 Test(kvm_cr, R3_14_flushing_cr3_frees_prev_roots_with_pcid)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -158,7 +158,7 @@ Test(kvm_cr, R3_17_smep_set_resets_and_flushes_current)
 	cr_assert_eq(kc(t, "kvm.reset_context"), 2);
 	/*
 	 * FLUSH_CURRENT is serviced while the reset left no valid root, so
-	 * it does nothing (R6.5); the reload then flushes once (R2.19).
+	 * it does nothing (kvm_vcpu_flush_tlb_current()); the reload then flushes once (kvm_mmu_load()).
 	 */
 	cr_assert_eq(kc(t, "kvm.flush.current"), c + 1);
 	kt_free(t);
@@ -354,7 +354,7 @@ Test(kvm_cr, R7_13_invept_single_frees_matching_guest_roots)
 	cr_assert_not_null(v->guest_mmu.root.sp);
 	msim_kvm_on_invept(v, 1, e.eptp);
 	cr_assert_null(v->guest_mmu.root.sp);
-	/* next entry: found again in the hash (R7.13) */
+	/* next entry: found again in the hash (handle_invept()) */
 	msim_kvm_on_vmentry(v, &e);
 	cr_assert_not_null(v->guest_mmu.root.sp);
 	cr_assert_eq(kc(t, "kvm.root.found") >= 1, 1);

@@ -1,11 +1,11 @@
 /*
- * Worked examples E1-E4 of docs/kvm-mmu-model.md §9, at the level of
+ * Worked examples the CR0.WP toggle example-the SMI/RSM loop example of at the level of
  * roots, trees and flush counts.
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"
 
-/* ------------------------------------------------------------ E1 */
+/* ------------------------------------------------------------ the CR0.WP toggle example */
 
 struct e1 {
 	uint64_t created, found, teardowns, resets, exits, loads;
@@ -134,7 +134,7 @@ Test(kvm_examples, E1_keep_roots_policy_tdp_mmu_5_10)
 	cr_assert_eq(r.teardowns, 0);
 }
 
-/* ------------------------------------------------------------ E2 */
+/* ------------------------------------------------------------ the 5-process CR3 round-robin example */
 
 Test(kvm_examples, E2_five_processes_all_miss)
 {
@@ -214,7 +214,7 @@ Test(kvm_examples, E2_under_tdp_no_events)
 	kt_free(t);
 }
 
-/* ------------------------------------------------------------ E3 */
+/* ------------------------------------------------------------ the nested L1/L2 loop example */
 
 static uint64_t hw_flushes(struct kt *t)
 {
@@ -341,7 +341,7 @@ Test(kvm_examples, E3h_every_switch_policy)
 			true, true, NULL, NULL), 2);
 }
 
-/* ------------------------------------------------------------ E4 */
+/* ------------------------------------------------------------ the SMI/RSM loop example */
 
 struct e4 {
 	uint64_t resets, teardowns, created;
@@ -377,7 +377,7 @@ Test(kvm_examples, E4_tdp_mmu_before_6_4)
 {
 	struct e4 r = run_e4("preset=5.18");
 
-	cr_assert_eq(r.resets, 6);    /* 2 on SMI, 4 on RSM (R3.24, R3.25) */
+	cr_assert_eq(r.resets, 6);    /* 2 on SMI, 4 on RSM (enter_smm(), emulator_leave_smm()) */
 	cr_assert_eq(r.teardowns, 2); /* non-SMM root on SMI, SMM root on RSM */
 	cr_assert_eq(r.created, 2);
 }
@@ -399,7 +399,7 @@ Test(kvm_examples, E4_shadow_roots_from_hash)
 	cr_assert_eq(r.created, 0);
 }
 
-/* R3.24 before ~5.14: enter_smm did not call kvm_smm_changed (1 reset) */
+/* enter_smm() before ~5.14: enter_smm did not call kvm_smm_changed (1 reset) */
 Test(kvm_examples, E4_pre_5_14_one_reset_on_smi)
 {
 	struct e4 r = run_e4("preset=5.10");

@@ -1,7 +1,7 @@
 /*
  * Materialised EPT/NPT tables: after KVM handles the violations of an
  * access, a real 2D walk (walk.h + ept.h) over the host memory succeeds;
- * a teardown or zap makes it fault again (R4.14, R4.15, R2.21).
+ * a teardown or zap makes it fault again (tdp_mmu_root_count(), kvm_mmu_free_roots(), kvm_mmu_zap_all_fast()).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"

@@ -1,6 +1,6 @@
 /*
- * Nested VMX contexts and transition flushes per era (R7.1-R7.12), and
- * the PAE-root exception on nested transitions (R2.11, R2.14, seed 002).
+ * Nested VMX contexts and transition flushes per era (root_mmu/guest_mmu/nested_mmu (kvm_host.h), vmx_set_cr3()), and
+ * the PAE-root exception on nested transitions (fast_pgd_switch(), the PAE-root / PGD-caching review of Paolo Bonzini's patch (Feb 9 2022)).
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"
@@ -27,7 +27,7 @@ Test(kvm_nested, R7_5_guest_mmu_root_keyed_by_eptp12)
 	r = v->guest_mmu.root.sp;
 	cr_assert_not_null(r);
 	cr_assert_eq(r->gfn, 0x77);
-	/* R1.14: level 4, access 7, guest_mode, ad_disabled (EPTP12[6]=0) */
+	/* kvm_calc_shadow_ept_root_page_role(): level 4, access 7, guest_mode, ad_disabled (EPTP12[6]=0) */
 	cr_assert_eq(r->role, 4u | (7u << 8) | (1u << 16) | (1u << 17));
 	cr_assert(v->nested_walk);
 	/* root_mmu is untouched: still L1's TDP root */
@@ -73,14 +73,14 @@ Test(kvm_nested, R7_1_l0_tdp_without_nested_ept_uses_gm_tdp_root)
 		msim_kvm_on_vmentry(v, &e);
 		cr_assert_eq((v->root_mmu.root.sp->role >> 17) & 1, 1);
 	}
-	/* one L2 TDP root, shared by both vCPUs (R5.2) */
+	/* one L2 TDP root, shared by both vCPUs (tdp_mmu.c) */
 	cr_assert_eq(kt_vcpu(t, 0)->root_mmu.root.sp,
 		     kt_vcpu(t, 1)->root_mmu.root.sp);
 	cr_assert_eq(kc(t, "kvm.tdp.root_created"), 2);
 	kt_free(t);
 }
 
-/* R7.10 (~5.8-5.15): a new vpid12 -> direct INVVPID of vpid02 */
+/* nested_vmx_transition_tlb_flush() (~5.8-5.15): a new vpid12 -> direct INVVPID of vpid02 */
 Test(kvm_nested, R7_10_vpid12_change_syncs_vpid02)
 {
 	struct kt *t = kt_new("preset=5.10", 1);
@@ -118,7 +118,7 @@ static uint64_t all_per_round_trip(const char *policy, bool vpid_en)
 	return a;
 }
 
-/* R7.11 (~4.20-5.7): VPID off in vmcs12 -> KVM_REQ_TLB_FLUSH (all) */
+/* nested_vmx_transition_tlb_flush() (~4.20-5.7): VPID off in vmcs12 -> KVM_REQ_TLB_FLUSH (all) */
 Test(kvm_nested, R7_11_flush_all_without_vmcs12_vpid)
 {
 	const char *p = "preset=6.18-pvm,cpl0_emulated=0,kernel=5.4,mmu=legacy-tdp";
@@ -127,7 +127,7 @@ Test(kvm_nested, R7_11_flush_all_without_vmcs12_vpid)
 		     2);
 }
 
-/* R7.12: before 4.20 every transition flushed, whatever the VPID setup */
+/* vmx_set_cr3(): before 4.20 every transition flushed, whatever the VPID setup */
 Test(kvm_nested, R7_12_pre_4_20_every_switch_flushes)
 {
 	cr_assert_geq(all_per_round_trip("preset=4.19", true), 2);
@@ -137,7 +137,7 @@ Test(kvm_nested, R7_12_pre_4_20_every_switch_flushes)
 		     0);
 }
 
-/* ------------------------------------------------- PAE L2 (seed 002) */
+/* ------------------------------------------------- PAE L2 (the PAE-root / PGD-caching review of Paolo Bonzini's patch (Feb 9 2022)) */
 
 #define PDPT_X 0x30000ULL
 
@@ -207,7 +207,7 @@ Test(kvm_nested, seed002_free_early_policy_pre_5_18)
 	cr_assert_eq(found, 0);
 }
 
-/* R3.12: a PAE guest's same-CR3 write with changed PDPTEs frees the root */
+/* load_pdptrs(): a PAE guest's same-CR3 write with changed PDPTEs frees the root */
 Test(kvm_nested, R3_12_pdpte_change_frees_current_root)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -230,7 +230,7 @@ Test(kvm_nested, R3_12_pdpte_change_frees_current_root)
 	kt_free(t);
 }
 
-/* R1.15 / R7.16: nested NPT roots depend on L1's CR0.WP and EFER.NX */
+/* kvm_init_shadow_npt_mmu(), nested_svm_load_cr3(): nested NPT roots depend on L1's CR0.WP and EFER.NX */
 Test(kvm_nested, R1_15_nested_npt_role_from_l1)
 {
 	struct kt *t = kt_new("preset=6.4,vendor=amd", 1);
@@ -254,7 +254,7 @@ Test(kvm_nested, R1_15_nested_npt_role_from_l1)
 }
 
 /*
- * R7.10 as read in a ~5.8-5.15 nested.c: vmcs12 without VPID requests
+ * nested_vmx_transition_tlb_flush() as read in a ~5.8-5.15 nested.c: vmcs12 without VPID requests
  * KVM_REQ_TLB_FLUSH (all contexts) on entry and exit; from ~5.16 it is
  * FLUSH_GUEST instead (E3b), and L0 without VPID skips it all in 5.8-5.15.
  */
@@ -265,7 +265,7 @@ Test(kvm_nested, R7_10_no_vmcs12_vpid_flushes_all_5_10)
 	cr_assert_eq(all_per_round_trip("preset=5.10,vpid=0", false), 0);
 }
 
-/* R3.30: a late VM-entry failure restores L1 and resets the MMU */
+/* nested_vmx_restore_host_state(): a late VM-entry failure restores L1 and resets the MMU */
 Test(kvm_nested, R3_30_vmfail_resets)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);

@@ -1,6 +1,6 @@
 /*
  * The "6.18-pvm" preset against recordings of the real KVM it describes
- * (traces/kvm/NAME.trace, recorded on this machine: shadow MMU, PVM, ring-0
+ * (traces/kvm/NAME.trace, recorded on the kvm_pvm host (kernel 6.18): shadow MMU, PVM, ring-0
  * code emulated). Every input event is replayed into the model; what the
  * model reports (root / sp / zap / sync / unsync) must equal the recorded
  * expect lines of that event, harness pages excluded (README: the

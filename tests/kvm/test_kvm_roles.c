@@ -1,6 +1,6 @@
 /*
- * Role words (R1.1-R1.21), computed from register states. Expected words
- * are assembled from the bit positions of union kvm_mmu_page_role (§1.1).
+ * Role words (union kvm_mmu_page_role (kvm_host.h), kvm_mmu_role_regs and the role calculators (mmu.c)), computed from register states. Expected words
+ * are assembled from the bit positions of union kvm_mmu_page_role.
  * SPDX-License-Identifier: MIT
  */
 #include "kvm_test.h"
@@ -42,7 +42,7 @@ Test(kvm_roles, R1_12_shadow_64bit_wp1_v5_18)
 
 Test(kvm_roles, R1_13_shadow_nx_follows_guest_before_5_18)
 {
-	/* gpte_is_8_bytes=1 in the old layout (R1.2); NX from EFER.NX */
+	/* gpte_is_8_bytes=1 in the old layout (union kvm_mmu_page_role (kvm_host.h)); NX from EFER.NX */
 	cr_assert_eq(root_word("kernel=5.10,mmu=shadow", CR0_LONG, CR4_LONG,
 			       MSIM_EFER_LME | MSIM_EFER_LMA, false, false),
 		     B_LEVEL(4) | B_GPTE | B_ACC7 | B_WP);
@@ -183,7 +183,7 @@ Test(kvm_roles, R1_17_R1_19_register_masks_per_era)
 	cr_assert_eq(msim_kvm_efer_role_bits(513), MSIM_EFER_NXE);
 }
 
-/* R1.21: >= 6.4 a VM uses at most 3 TDP roots per level (plain/SMM/L2) */
+/* kvm_mmu_role_regs and the role calculators (mmu.c): >= 6.4 a VM uses at most 3 TDP roots per level (plain/SMM/L2) */
 Test(kvm_roles, R1_21_tdp_root_roles_per_vm)
 {
 	struct kt *t = kt_new("preset=6.4", 1);

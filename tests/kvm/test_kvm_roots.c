@@ -1,5 +1,5 @@
 /*
- * Root cache rules R2.5-R2.23 and the §2.7 worked rotation example
+ * Root cache rules is_root_usable(), kvm_mmu_free_roots() and the  worked rotation example
  * (shadow MMU, 64-bit guest, kernel 6.18 unless stated).
  * SPDX-License-Identifier: MIT
  */
@@ -75,10 +75,10 @@ Test(kvm_roots, R2_8_miss_frees_lru_which_stays_in_hash)
 	msim_kvm_on_cr3(v, PG('A'), PG('E'));
 	cr_assert_str_eq(kt_state(v), "E | A B C");
 	cr_assert_eq(kc(t, "kvm.root.freed"), freed + 1);
-	/* R2.17: root_count dropped to 0, page still findable */
+	/* mmu_free_root_page(): root_count dropped to 0, page still findable */
 	cr_assert_eq(kt_find_sp(t, PG('D') >> 12, role), d);
 	cr_assert_eq(d->root_count, 0);
-	/* R4.5: coming back to D is a hash hit, not a new page */
+	/* kvm_mmu_get_page(): coming back to D is a hash hit, not a new page */
 	{
 		uint64_t created = kc(t, "kvm.root.created");
 		uint64_t found = kc(t, "kvm.root.found");
@@ -103,7 +103,7 @@ Test(kvm_roots, R2_8_miss_with_invalid_lru_frees_nothing)
 	kt_free(t);
 }
 
-/* §2.7 worked rotation example, every row */
+/*  worked rotation example, every row */
 Test(kvm_roots, S2_7_worked_rotation_example)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -195,14 +195,14 @@ Test(kvm_roots, R2_5_direct_roots_ignore_pgd)
 	r.sp = &sp;
 	cr_assert(kvm_root_usable(&r, 0x9000, 0x3784, true, 518));
 	cr_assert_not(kvm_root_usable(&r, 0x9000, 0x3784, false, 518));
-	/* R2.6: before 5.18 the pgd had to match for every root */
+	/* is_root_usable(): before 5.18 the pgd had to match for every root */
 	cr_assert_not(kvm_root_usable(&r, 0x9000, 0x3784, true, 517));
 	cr_assert_not(kvm_root_usable(&r, 0x5000, 0x3785, true, 518));
 	sp.special = true; /* no shadow page: never usable */
 	cr_assert_not(kvm_root_usable(&r, 0x5000, 0x3784, true, 518));
 }
 
-/* R2.14: a PAE guest frees and rebuilds its 4 PAE roots on every switch */
+/* fast_pgd_switch(): a PAE guest frees and rebuilds its 4 PAE roots on every switch */
 Test(kvm_roots, R2_14_pae_guest_no_cache_benefit)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -232,7 +232,7 @@ Test(kvm_roots, R2_14_pae_guest_no_cache_benefit)
 	kt_free(t);
 }
 
-/* R2.21: a memslot delete makes every shadow root obsolete (>= 5.18) */
+/* kvm_mmu_zap_all_fast(): a memslot delete makes every shadow root obsolete (>= 5.18) */
 Test(kvm_roots, R2_21_memslot_delete_frees_obsolete_roots)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -249,7 +249,7 @@ Test(kvm_roots, R2_21_memslot_delete_frees_obsolete_roots)
 	kt_free(t);
 }
 
-/* R2.22: <= 5.17 the same event unloads every root (MMU_RELOAD) */
+/* kvm_mmu_unload(): <= 5.17 the same event unloads every root (MMU_RELOAD) */
 Test(kvm_roots, R2_22_memslot_delete_reloads_all_before_5_18)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=5.15", 1);
@@ -262,7 +262,7 @@ Test(kvm_roots, R2_22_memslot_delete_reloads_all_before_5_18)
 	kt_free(t);
 }
 
-/* R2.21 under TDP MMU >= 6.4: guest-mode prev root is obsolete too */
+/* kvm_mmu_zap_all_fast() under TDP MMU >= 6.4: guest-mode prev root is obsolete too */
 Test(kvm_roots, R5_4_invalidate_all_tdp_roots)
 {
 	struct kt *t = kt_new("preset=6.4", 1);
@@ -274,7 +274,7 @@ Test(kvm_roots, R5_4_invalidate_all_tdp_roots)
 	r = v->root_mmu.root.sp;
 	hpa = r->hpa;
 	cr_assert(r->tdp_mmu);
-	cr_assert_eq(r->root_count, 2); /* R4.15: MMU ref + vCPU ref */
+	cr_assert_eq(r->root_count, 2); /* kvm_mmu_free_roots(): MMU ref + vCPU ref */
 	msim_kvm_on_memslot(t->kvm, 2, 0x100, 16);
 	cr_assert(r->invalid);
 	cr_assert_eq(r->root_count, 1);
@@ -285,7 +285,7 @@ Test(kvm_roots, R5_4_invalidate_all_tdp_roots)
 	kt_free(t);
 }
 
-/* R2.23: zapping a cached prev root drops only that root */
+/* kvm_mmu_free_roots(): zapping a cached prev root drops only that root */
 Test(kvm_roots, R2_23_zapped_prev_root_freed_alone)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -301,7 +301,7 @@ Test(kvm_roots, R2_23_zapped_prev_root_freed_alone)
 	kt_free(t);
 }
 
-/* R2.20: only guest-mode prev roots go */
+/* kvm_mmu_free_roots(): only guest-mode prev roots go */
 Test(kvm_roots, R2_20_free_guest_mode_roots)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -313,7 +313,7 @@ Test(kvm_roots, R2_20_free_guest_mode_roots)
 	kt_free(t);
 }
 
-/* R2.18: unload drops root_mmu and guest_mmu (up to 8 roots) */
+/* kvm_mmu_free_roots(): unload drops root_mmu and guest_mmu (up to 8 roots) */
 Test(kvm_roots, R2_18_unload_both_mmus)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -327,8 +327,8 @@ Test(kvm_roots, R2_18_unload_both_mmus)
 }
 
 /*
- * R2.19 + R6.5: a CR3 miss leaves no valid root, so the FLUSH_CURRENT of
- * R3.14 does nothing; the load then flushes the current context once.
+ * kvm_mmu_load() + kvm_vcpu_flush_tlb_current(): a CR3 miss leaves no valid root, so the FLUSH_CURRENT of
+ * kvm_set_cr3() does nothing; the load then flushes the current context once.
  */
 Test(kvm_roots, R2_19_load_flushes_current)
 {
@@ -347,7 +347,7 @@ Test(kvm_roots, R2_19_load_flushes_current)
 	kt_free(t);
 }
 
-/* §10 counters: root_cache_hit[i] per prev_roots index */
+/*  counters: root_cache_hit[i] per prev_roots index */
 Test(kvm_roots, S10_cache_hit_per_index)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -361,7 +361,7 @@ Test(kvm_roots, S10_cache_hit_per_index)
 	kt_free(t);
 }
 
-/* R2.15: a root gfn outside every memslot gets a dummy root (>= ~6.7) */
+/* fast_pgd_switch(): a root gfn outside every memslot gets a dummy root (>= ~6.7) */
 Test(kvm_roots, R2_15_dummy_root_outside_memslots)
 {
 	struct kt *t = kt_new("preset=6.18-pvm,cpl0_emulated=0", 1);
@@ -374,7 +374,7 @@ Test(kvm_roots, R2_15_dummy_root_outside_memslots)
 	cr_assert_eq(kc(t, "kvm.root.dummy"), 1);
 	cr_assert_eq(kc(t, "kvm.root.created"), 1);
 	msim_kvm_on_cr3(v, PG('Z'), PG('B'));
-	/* R2.11: the dummy root was freed, never cached */
+	/* fast_pgd_switch(): the dummy root was freed, never cached */
 	cr_assert_str_eq(kt_state(v), "B | A - -");
 	kt_free(t);
 	t = kt_new("preset=6.18-pvm,cpl0_emulated=0,kernel=6.6", 1);

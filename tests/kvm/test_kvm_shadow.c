@@ -1,5 +1,5 @@
 /*
- * Shadow pages (R4.1-R4.11, R1.16, R6.9): faults build shadow pages from
+ * Shadow pages (kvm_mmu_get_page(), kvm_mmu_zap_oldest_mmu_pages(), kvm_mmu_child_role(), kvm_mmu_invlpg()): faults build shadow pages from
  * the guest tables, hash hits bring subtrees back, unsync/sync, write
  * tracking, write flooding, reclaim.
  * SPDX-License-Identifier: MIT
@@ -50,7 +50,7 @@ Test(kvm_shadow, R4_2_fault_builds_shadow_pages)
 	cr_assert_eq(r.mapped, 4); /* 3 child links + the leaf SPTE */
 	cr_assert_eq(kc(t, "kvm.sp.created"), 4); /* root + PDPT, PD, PT */
 	/*
-	 * R1.16: children inherit the role with level - 1 and the access
+	 * kvm_mmu_child_role(): children inherit the role with level - 1 and the access
 	 * of the guest entries above them: supervisor pages have no
 	 * ACC_USER (4), so access = EXEC|WRITE = 3.
 	 */
@@ -216,7 +216,7 @@ Test(kvm_shadow, R5_1_tdp_violations_map_gfns)
 	kt_free(t);
 }
 
-/* R4.14 vs R4.15: a TDP MMU tree survives a reset only from 6.4 */
+/* tdp_mmu_root_count() vs kvm_mmu_free_roots(): a TDP MMU tree survives a reset only from 6.4 */
 Test(kvm_shadow, R4_14_R4_15_tree_refault_after_reset)
 {
 	const char *p[2] = { "preset=5.18", "preset=6.4" };
@@ -235,7 +235,7 @@ Test(kvm_shadow, R4_14_R4_15_tree_refault_after_reset)
 	}
 }
 
-/* R4.13 / R4.5: legacy TDP direct pages live in the hash; the wp1 tree
+/* kvm_mmu_sync_roots(), kvm_mmu_get_page(): legacy TDP direct pages live in the hash; the wp1 tree
  * comes back with the root after a WP round trip (pre-5.18 roles) */
 Test(kvm_shadow, R4_13_legacy_tdp_tree_survives_in_hash)
 {

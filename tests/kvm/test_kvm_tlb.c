@@ -1,5 +1,5 @@
 /*
- * What KVM's flush kinds do to the simulated TLB (R6.5 through tlb.h):
+ * What KVM's flush kinds do to the simulated TLB (kvm_vcpu_flush_tlb_current() through tlb.h):
  * entries filled under a vCPU's context survive or go according to the
  * invalidation KVM executes.
  * SPDX-License-Identifier: MIT
@@ -111,7 +111,7 @@ Test(kvm_tlb, R3_10_noflush_pcid_switch_keeps_entries)
 
 	msim_kvm_on_sregs(v, CR0_LONG, a, CR4_LONG | MSIM_CR4_PCIDE, EFER_LONG);
 	msim_kvm_before_entry(v);
-	/* B is new: its load flushes the whole VPID (R2.19), A included */
+	/* B is new: its load flushes the whole VPID (kvm_mmu_load()), A included */
 	msim_kvm_on_cr3(v, a, b | (1ULL << 63));
 	fill(t, v);
 	msim_kvm_on_cr3(v, b, a | (1ULL << 63)); /* prev_roots hit: no flush */

@@ -1,8 +1,8 @@
 /*
  * ftrace importer (lib/import.c): the committed KVM recordings
  * (traces/kvm/), line formats, summary counts, malformed input.
- * Expected values come from the architecture (SDM vol. 3 §4.5 walk
- * indices, §4.6 rights, §4.7 #PF error code), from KVM's role computation
+ * Expected values come from the architecture (SDM vol. 3  walk
+ * indices,  rights,  #PF error code), from KVM's role computation
  * (kvm_calc_cpu_role() and kvm_init_shadow_mmu() in arch/x86/kvm/mmu/mmu.c:
  * CR0.WP, SMEP/SMAP-and-not-WP and EFER.NX role bits), from its root
  * behaviour (a shadow root is keyed by GFN and role, so a dropped root comes

@@ -1,6 +1,6 @@
 /*
  * The generators' traces replayed through the model: counts derived from
- * the worked examples (E1, E2, E3, E4) and R2.21.
+ * the worked examples (the CR0.WP toggle example, the 5-process CR3 round-robin example, the nested L1/L2 loop example, the SMI/RSM loop example) and kvm_mmu_zap_all_fast().
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
