@@ -304,7 +304,7 @@ static int model(msim_gmem *mem, const msim_cpu_features *cpu,
 	if (c->access == ORC_ACC_WRITE) acc |= MSIM_WACC_WRITE;
 	if (c->access == ORC_ACC_FETCH) acc |= MSIM_WACC_FETCH;
 	if (c->cpl == 3) acc |= MSIM_WACC_USER;
-	o.ad_policy = MSIM_AD_AS_YOU_GO; /* QEMU's choice; the SDM allows it (P5.4) */
+	o.ad_policy = MSIM_AD_AS_YOU_GO; /* QEMU's choice; the SDM allows it (SDM Vol. 3A 4.8) */
 	res = malloc(sizeof *res);
 	if (!res)
 		return -1;
