@@ -55,7 +55,10 @@ typedef enum msim_kvm_nested_flush {
 /**
  * Model options. `kernel` is major*100+minor (e.g. 510, 518, 604, 618) and
  * selects every era-dependent rule; the other fields are the knobs
- * `mmu-sim compare` varies. MSIM_KVM_OPTS_INIT is the "6.18-pvm" preset.
+ * `mmu-sim compare` varies. MSIM_KVM_OPTS_INIT is kernel 6.18's shadow MMU on
+ * an ordinary host; the "6.18-pvm" preset is exactly that plus cpl0_emulated
+ * (the kvm_pvm host the traces/kvm recordings come from runs guest ring 0
+ * through KVM's emulator). tests/kvm/test_kvm_opts_init.c holds the two to it.
  */
 typedef struct msim_kvm_opts {
 	unsigned kernel;
